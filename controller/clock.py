@@ -1,0 +1,51 @@
+"""Injected clocks: the controller never reads the wall clock itself.
+
+`MonotonicClock` runs in real time; `SimClock` is simulated time that jumps to the next tick
+at once, so a 60-minute program runs in seconds (`retrotread run --fast`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Protocol
+
+
+class Clock(Protocol):
+    def now_s(self) -> float:
+        """Seconds since the clock started."""
+
+    async def sleep_until(self, t_s: float) -> None:
+        """Return once now_s() >= t_s."""
+
+
+class MonotonicClock:
+    """Real time from time.monotonic(), zeroed at construction."""
+
+    def __init__(self) -> None:
+        self._t0 = time.monotonic()
+
+    def now_s(self) -> float:
+        return time.monotonic() - self._t0
+
+    async def sleep_until(self, t_s: float) -> None:
+        delay_s = t_s - self.now_s()
+        if delay_s > 0:
+            await asyncio.sleep(delay_s)
+
+
+class SimClock:
+    """Simulated time: sleeping jumps straight to the wake-up time."""
+
+    def __init__(self, start_s: float = 0.0) -> None:
+        self._t = start_s
+
+    def now_s(self) -> float:
+        return self._t
+
+    def advance_to(self, t_s: float) -> None:
+        if t_s > self._t:
+            self._t = t_s
+
+    async def sleep_until(self, t_s: float) -> None:
+        self.advance_to(t_s)

@@ -1,0 +1,144 @@
+"""Site limits and speed profiles, from config/default.toml plus an optional site file.
+
+Every value is checked against hard bounds here; a site may tighten or loosen the defaults
+only within them. A program may only tighten a profile (see controller/program.py).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import pydantic
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from drivers.base import Direction
+from controller.errors import InputError, from_validation_error, read_toml
+
+KMH_PER_MPS = 3.6
+
+CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"
+DEFAULT_CONFIG = CONFIG_DIR / "default.toml"
+
+
+def _bounded(low: float, high: float, **kw: Any) -> Any:
+    return Annotated[float, Field(ge=low, le=high, **kw)]
+
+
+class Profile(BaseModel):
+    """One speed profile (rehab, fitness, athlete). Units are in the names."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = ""
+    forward_max_kmh: _bounded(0.5, 25.0)
+    reverse_max_kmh: _bounded(0.5, 20.0)
+    start_speed_kmh: _bounded(0.2, 2.0)
+    accel_forward_mps2: _bounded(0.05, 1.5)
+    accel_reverse_mps2: _bounded(0.05, 1.0)
+    decel_mps2: _bounded(0.1, 1.5)
+    estop_decel_mps2: _bounded(0.5, 3.0)
+    dwell_s: _bounded(1.0, 30.0)
+    countdown_s: _bounded(2.0, 10.0)
+    incline_max_pct: _bounded(0.0, 25.0)
+    incline_rate_pct_s: _bounded(0.1, 3.0)
+    requires_authorization: bool = False
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "Profile":
+        if self.start_speed_kmh > min(self.forward_max_kmh, self.reverse_max_kmh):
+            raise ValueError("start_speed_kmh is above a direction's maximum")
+        if self.estop_decel_mps2 < self.decel_mps2:
+            raise ValueError("estop_decel_mps2 must be at least decel_mps2")
+        return self
+
+    def max_kmh(self, direction: Direction) -> float:
+        return self.reverse_max_kmh if direction is Direction.REVERSE else self.forward_max_kmh
+
+    def accel_mps2(self, direction: Direction) -> float:
+        return self.accel_reverse_mps2 if direction is Direction.REVERSE else self.accel_forward_mps2
+
+    def tightened(self, **caps: float | None) -> "Profile":
+        """A copy with caps lowered (never raised): forward_max_kmh, reverse_max_kmh, ..."""
+        changes = {}
+        for key, value in caps.items():
+            if value is None:
+                continue
+            current = getattr(self, key)
+            if value > current:
+                raise ValueError(f"{key} {value:g} would loosen the profile's {current:g}")
+            changes[key] = value
+        return self.model_copy(update=changes)
+
+
+class Monitor(BaseModel):
+    """Plausibility monitor thresholds (S10, S11)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    overspeed_margin_kmh: _bounded(0.5, 3.0)
+    overspeed_time_s: _bounded(0.1, 2.0)
+    overspeed_hard_margin_kmh: _bounded(1.0, 5.0)
+    overspeed_hard_time_s: _bounded(0.05, 1.0)
+    direction_mismatch_kmh: _bounded(0.1, 1.0)
+    direction_mismatch_time_s: _bounded(0.05, 1.0)
+    underspeed_margin_kmh: _bounded(1.0, 6.0)
+    underspeed_time_s: _bounded(0.5, 5.0)
+    estop_check_after_s: _bounded(0.2, 2.0)
+    estop_margin_kmh: _bounded(0.5, 3.0)
+
+
+class SiteConfig(BaseModel):
+    """The whole site configuration: loop rate, comms timeouts, monitor, profiles."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    default_profile: str
+    control_rate_hz: _bounded(20.0, 200.0)
+    comms_timeout_s: _bounded(0.05, 1.0)
+    drive_comm_loss_timeout_s: _bounded(0.1, 2.0)
+    standstill_kmh: _bounded(0.01, 0.2)
+    fall_sensor_delay_s: _bounded(0.0, 1.0)
+    monitor: Monitor
+    profiles: dict[str, Profile]
+
+    @model_validator(mode="after")
+    def _default_exists(self) -> "SiteConfig":
+        if self.default_profile not in self.profiles:
+            raise ValueError(f"default_profile {self.default_profile!r} is not a profile")
+        return self
+
+    def profile(self, name: str | None) -> Profile:
+        """The named profile (or the site default); unknown names raise KeyError."""
+        return self.profiles[name or self.default_profile]
+
+
+def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def load_site_config(site_file: str | Path | None = None) -> SiteConfig:
+    """Defaults merged with the site file; raises InputError naming the file and field."""
+    data = read_toml(DEFAULT_CONFIG)
+    source = str(DEFAULT_CONFIG)
+    if site_file is not None:
+        data = _merge(data, read_toml(site_file))
+        source = str(site_file)
+    for name, profile in data.get("profiles", {}).items():
+        if isinstance(profile, dict):
+            profile.setdefault("name", name)
+    try:
+        return SiteConfig.model_validate(data)
+    except pydantic.ValidationError as exc:
+        raise from_validation_error(source, exc) from None
+
+
+def kmh_per_s(accel_mps2: float) -> float:
+    """An acceleration in m/s^2 as km/h gained per second."""
+    return accel_mps2 * KMH_PER_MPS

@@ -1,0 +1,1 @@
+"""retrotread user interfaces: the CLI and the operator console."""
