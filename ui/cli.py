@@ -1,2 +1,135 @@
-def main():
-    raise SystemExit(0)
+"""The `retrotread` command line. Refused input: one line on stderr, exit 2, nothing moved."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+
+from controller.errors import InputError
+
+EXIT_REFUSED = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line (and still exit code 2)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(EXIT_REFUSED, f"{self.prog}: {message} (see --help)\n")
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be 0 or more")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="retrotread", description="Open treadmill controller for backward walking.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    run = sub.add_parser("run", help="run an interval program headless (simulator by default)")
+    run.add_argument("program", help="interval program (TOML)")
+    run.add_argument("--driver", default="sim://", metavar="URL",
+                     help="sim:// (default), modbus-tcp://host:port?profile=NAME, modbus-rtu:///dev/tty..., serial://...")
+    run.add_argument("--profile", help="speed profile: rehab, fitness, athlete (default: the program's, else the site's)")
+    run.add_argument("--allow-reverse", action="store_true",
+                     help="arm reverse for this session (the operator has checked the harness)")
+    run.add_argument("--authorize-athlete", action="store_true",
+                     help="operator authorisation for the athlete profile")
+    run.add_argument("--fast", action="store_true", help="simulated time, as fast as the machine allows (sim only)")
+    run.add_argument("--inject", action="append", metavar="EVENT@SECONDS", default=[],
+                     help="inject an event (sim only), e.g. fall@30, key-out@12, hr:150@60, op-stop@90")
+    run.add_argument("--trace", metavar="FILE", help="write a JSON Lines trace")
+    run.add_argument("--config", metavar="FILE", help="site configuration (TOML) over config/default.toml")
+    run.add_argument("--seed", type=_seed, default=0, help="simulator random seed (default 0)")
+
+    check = sub.add_parser("check", help="validate interval programs")
+    check.add_argument("programs", nargs="+", metavar="PROGRAM")
+    check.add_argument("--profile", help="check against this profile instead of the program's")
+    check.add_argument("--config", metavar="FILE", help="site configuration (TOML)")
+
+    diagram = sub.add_parser("diagram", help="the state machine as Mermaid (or SVG with graphviz)")
+    diagram.add_argument("--format", choices=["mermaid", "svg"], default="mermaid")
+    diagram.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of stdout")
+    return parser
+
+
+def cmd_run(args) -> int:
+    from ui.run import Refused, execute, plan_run
+
+    try:
+        plan = plan_run(args)
+    except Refused as exc:
+        print(f"retrotread: {exc}", file=sys.stderr)
+        return EXIT_REFUSED
+    return asyncio.run(execute(plan))
+
+
+def cmd_check(args) -> int:
+    from controller.limits import load_site_config
+    from controller.program import check_program, load_program
+
+    try:
+        site = load_site_config(args.config)
+    except InputError as exc:
+        print(f"retrotread: {exc}", file=sys.stderr)
+        return EXIT_REFUSED
+    failed = False
+    for path in args.programs:
+        try:
+            program = load_program(path)
+            name = args.profile or program.profile or site.default_profile
+            if name not in site.profiles:
+                raise InputError(path, "profile", f"unknown profile {name!r} (known: {', '.join(site.profiles)})")
+            check_program(program, site.profiles[name])
+        except InputError as exc:
+            print(f"retrotread: {exc}", file=sys.stderr)
+            failed = True
+            continue
+        minutes = program.total_duration_s / 60
+        reverse = ", reverse: needs --allow-reverse" if program.has_reverse else ""
+        print(f"ok: {path}: {program.name!r}, {len(program.steps)} steps, {minutes:.1f} min, "
+              f"profile {name}{reverse}")
+    return EXIT_REFUSED if failed else 0
+
+
+def cmd_diagram(args) -> int:
+    from ui.diagram import render
+
+    try:
+        text = render(args.format)
+    except RuntimeError as exc:
+        print(f"retrotread: {exc}", file=sys.stderr)
+        return EXIT_REFUSED
+    if args.output:
+        with open(args.output, "w", encoding="utf-8") as out:
+            out.write(text)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+COMMANDS = {"run": cmd_run, "check": cmd_check, "diagram": cmd_diagram}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except KeyboardInterrupt:
+        print("retrotread: interrupted", file=sys.stderr)
+        return 3
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+
+
+def run_main() -> None:
+    """Console-script entry point."""
+    sys.exit(main())

@@ -1,0 +1,479 @@
+"""The controller: one pure `update(status, now_s) -> DriveCommand` per control tick.
+
+Each tick, in this order: (1) the comms watchdog and every interlock look at the fresh
+status and may trip; (2) queued operator commands are applied; (3) the current state
+advances (program clock, countdowns, dwell, standstill); (4) the speed and incline commands
+are ramped toward their targets. Nothing here sleeps, reads a clock or touches I/O, so a run
+is a deterministic function of its inputs.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import Any
+
+from controller import states as S
+from controller.commands import Command, Op
+from controller.interlocks import Severity, Trip, drive_fault, fall_stop, safety_key
+from controller.interlocks.comms import CommsWatchdog
+from controller.interlocks.estop_escalation import CAUSE as ESCALATION_CAUSE, EstopEscalation
+from controller.interlocks.speed_monitor import SpeedMonitor
+from controller.limits import Profile, SiteConfig
+from controller.program import Program, ProgramStep
+from controller.ramps import ramp_incline_pct, ramp_speed_kmh
+from drivers.base import Direction, DriveCommand, DriveStatus, StopMode
+
+FORWARD, REVERSE, NONE = Direction.FORWARD, Direction.REVERSE, Direction.NONE
+RAMP_DOWN, DWELL, REVERSE_COUNTDOWN = "ramp_down", "dwell", "countdown"
+FAULT_RESET_WINDOW_S = 0.5  # how long a reset pulses the drive's fault-reset before giving up
+MANUAL_MAX_KMH = float("inf")
+
+
+class Controller:
+    """The brain. Feed it one DriveStatus (or None when the read failed) per tick."""
+
+    def __init__(self, site: SiteConfig, profile: Profile, program: Program | None = None, *,
+                 allow_reverse: bool = False, now_s: float = 0.0) -> None:
+        self.site = site
+        self.queue: deque[Command] = deque()  # appended from any thread, drained here
+        self.events: list[dict[str, Any]] = []
+        self.now_s = now_s
+        self._last_s: float | None = None
+        self.status: DriveStatus | None = None
+        self.reverse_armed = allow_reverse
+        self.comms = CommsWatchdog(site.comms_timeout_s, now_s)
+        self.fall_stop = fall_stop.FallStop()
+        self.monitor = SpeedMonitor(site.monitor)
+        self.latched: dict[str, str] = {}  # cause -> reason, in order of arrival
+        self.stop_reason: str | None = None
+        self._write_failed = False
+        self._reset_until_s: float | None = None
+        self.incline_cmd_pct = 0.0
+        self._set_program(program, profile)
+        self._motion_reset()
+        self._prev_state = S.IDLE
+        S.build_machine(self)
+
+    # ---- public API -------------------------------------------------------------------
+    def submit(self, command: Command) -> None:
+        """Queue an operator command; it takes effect at the next tick (thread-safe)."""
+        self.queue.append(command)
+
+    def report_write_failure(self) -> None:
+        """The loop's write failed: this tick's exchange does not count as good comms."""
+        self._write_failed = True
+
+    def drain_events(self) -> list[dict[str, Any]]:
+        events, self.events = self.events, []
+        return events
+
+    @property
+    def step(self) -> ProgramStep | None:
+        steps = self.program.steps if self.program else ()
+        return steps[self.step_index] if self.step_index < len(steps) else None
+
+    @property
+    def program_complete(self) -> bool:
+        return self.program is not None and self.step_index >= len(self.program.steps)
+
+    @property
+    def upcoming_direction(self) -> Direction:
+        """The direction the belt runs (or will run, after a countdown or reversal) now."""
+        if self.state == S.REVERSING or self.state == S.COUNTDOWN:
+            return self.next_direction
+        if self.direction is not NONE:
+            return self.direction
+        return self._desired_direction()
+
+    def update(self, status: DriveStatus | None, now_s: float) -> DriveCommand:
+        """One control tick: interlocks, operator commands, state, ramps -> the command."""
+        dt_s = 0.0 if self._last_s is None else min(max(now_s - self._last_s, 0.0), 0.1)
+        self._last_s = self.now_s = now_s
+        trip = self.comms.update(status is not None and not self._write_failed, now_s)
+        self._write_failed = False
+        if trip:
+            self._trip(trip)
+        if status is not None:
+            self.status = status
+            self._check_interlocks(status, now_s)
+        while self.queue:
+            self._apply(self.queue.popleft())
+        if self._reset_until_s is not None:
+            self._retry_reset()
+        getattr(self, "_advance_" + self.state)(dt_s)
+        return self._ramp(dt_s)
+
+    # ---- program and session ----------------------------------------------------------
+    def _set_program(self, program: Program | None, profile: Profile) -> None:
+        self.program = program
+        self.base_profile = profile
+        self.profile = program.effective_profile(profile) if program else profile
+        self.step_index = 0
+        self.step_elapsed_s = 0.0
+        self.speed_override_kmh: float | None = None
+        self.incline_override_pct: float | None = None
+        self.manual_direction = FORWARD
+        self.manual_target_kmh = self.profile.start_speed_kmh
+
+    def _motion_reset(self) -> None:
+        self.direction = NONE  # direction of the current run command
+        self.next_direction = NONE
+        self.travel_direction = NONE  # last direction the belt was driven in, until standstill
+        self.command_kmh = 0.0
+        self.target_kmh = 0.0
+        self.incline_target_pct = self.incline_cmd_pct
+        self.countdown_end_s: float | None = None
+        self.reverse_phase: str | None = None
+        self.standstill_since_s: float | None = None
+        self.stop_mode = StopMode.RAMP
+        self.escalation = EstopEscalation(self.site.monitor.estop_check_after_s,
+                                          self.site.monitor.estop_margin_kmh,
+                                          self.profile.estop_decel_mps2)
+
+    def _desired_direction(self) -> Direction:
+        step = self.step
+        if self.program is None:
+            return self.manual_direction
+        return step.direction if step else NONE
+
+    def _step_target_kmh(self) -> float:
+        if self.program is None:
+            return self.manual_target_kmh
+        if self.speed_override_kmh is not None:
+            return self.speed_override_kmh
+        step = self.step
+        return step.target_kmh(self.step_elapsed_s) if step else 0.0
+
+    def _enter_step(self, index: int) -> None:
+        self.step_index = index
+        self.step_elapsed_s = 0.0
+        self.speed_override_kmh = self.incline_override_pct = None
+        step = self.step
+        if step is not None:
+            self._event("step", index=index, name=step.name, direction=step.direction.value,
+                        speed_kmh=step.speed_kmh, duration_s=step.duration_s, cue=step.cue)
+
+    # ---- interlocks: one e-stop path ----------------------------------------------------
+    def _check_interlocks(self, status: DriveStatus, now_s: float) -> None:
+        state = self.state
+        moving_or_latched = state != S.IDLE
+        trip = safety_key.check(status, moving_or_latched)
+        if trip:
+            self._trip(trip)
+        reverse = self.upcoming_direction is REVERSE and state in S.ACTIVE
+        trip = self.fall_stop.check(status, moving_or_latched, reverse)
+        if trip:
+            self._trip(trip)
+        trip = drive_fault.check(status)
+        if trip:
+            self._trip(trip)
+        if state in S.LATCHED:
+            trip = self.escalation.check(now_s, status.belt_kmh)
+        else:
+            command_dir = self.direction if self.command_kmh > 0 else self.travel_direction
+            trip = self.monitor.check(self.command_kmh, command_dir, status.belt_kmh, status.direction, now_s)
+        if trip:
+            self._trip(trip)
+
+    def _trip(self, trip: Trip) -> None:
+        """The one e-stop path: latch the cause, then estop/fault at the e-stop deceleration."""
+        if trip.cause in self.latched:
+            return
+        self.latched[trip.cause] = trip.reason
+        self._event(trip.severity.value, reason=trip.reason, cause=trip.cause)
+        if trip.cause == ESCALATION_CAUSE:
+            self.stop_mode = StopMode.COAST
+        if self.state in S.LATCHED:
+            return
+        self.stop_reason = trip.reason
+        self._reset_until_s = None
+        self.escalation.begin(self.now_s, self.status.belt_kmh if self.status else self.command_kmh)
+        self.stop_mode = StopMode.QUICK
+        if trip.severity is Severity.ESTOP:
+            self.trip_estop()
+        else:
+            self.trip_fault()
+
+    def _reset_refusal(self) -> str | None:
+        """Why the latch cannot be cleared yet, naming the remaining cause (S7)."""
+        status = self.status
+        if (reason := self.comms.present()) is not None:
+            return reason
+        if status is None or status.belt_kmh > self.site.standstill_kmh or self.command_kmh > 0:
+            return "belt is still moving: wait for standstill"
+        checks = {safety_key.CAUSE: safety_key.present, fall_stop.CAUSE: fall_stop.present}
+        for cause in self.latched:
+            if cause in checks and (reason := checks[cause](status)) is not None:
+                return reason
+        return drive_fault.present(status)
+
+    def latch_clear(self) -> bool:
+        """Guard of `clear_latch`."""
+        return self._reset_refusal() is None
+
+    def _request_reset(self) -> None:
+        if self.state not in S.LATCHED:
+            return
+        reason = self._reset_refusal()
+        if reason is None:
+            self._clear_latch()
+        elif reason == drive_fault.present(self.status):
+            self._reset_until_s = self.now_s + FAULT_RESET_WINDOW_S  # pulse the drive's reset
+        else:
+            self._event("reset_refused", reason=reason)
+
+    def _retry_reset(self) -> None:
+        reason = self._reset_refusal()
+        if reason is None:
+            self._clear_latch()
+        elif self.now_s >= self._reset_until_s:
+            self._reset_until_s = None
+            self._event("reset_refused", reason=reason)
+
+    def _clear_latch(self) -> None:
+        self._reset_until_s = None
+        self.clear_latch()
+        self.latched.clear()
+        self.monitor.clear()
+        self._motion_reset()
+
+    # ---- operator commands ------------------------------------------------------------
+    def start_refusal(self) -> str | None:
+        """Why a start from idle is refused now, or None."""
+        if self.state != S.IDLE:
+            return f"cannot start while {self.state}"
+        if self.program_complete:
+            return "program complete: load a program to start again"
+        if (reason := self.comms.present()) is not None:
+            return reason
+        if self.status is None:
+            return "no status from the drive yet"
+        if (reason := safety_key.present(self.status)) is not None:
+            return reason
+        if (reason := drive_fault.present(self.status)) is not None:
+            return reason
+        if self._desired_direction() is REVERSE:
+            return fall_stop.reverse_refusal(self.status, self.reverse_armed)
+        return None
+
+    def start_permitted(self) -> bool:
+        """Guard of `begin_countdown`."""
+        return self.start_refusal() is None
+
+    def _apply(self, command: Command) -> None:
+        op = command.op
+        if op is Op.ESTOP:
+            self._trip(Trip("operator", Severity.ESTOP, f"e-stop pressed ({command.source})"))
+        elif op is Op.STOP:
+            if self.state in (S.COUNTDOWN, S.RUNNING, S.PAUSED, S.REVERSING):
+                self.stop_reason = f"operator stop ({command.source})"
+                self._event("operator_stop", source=command.source)
+                self.begin_stop()
+        elif op is Op.START:
+            self._start(command)
+        elif op is Op.PAUSE:
+            if self.state == S.RUNNING:
+                self.begin_pause()
+            else:
+                self._refuse(command, f"cannot pause while {self.state}")
+        elif op is Op.RESUME:
+            if self.state == S.PAUSED:
+                self._begin_countdown_to(self.direction if self.direction is not NONE else self._desired_direction())
+                self.begin_resume()
+            else:
+                self._refuse(command, f"cannot resume while {self.state}")
+        elif op is Op.RESET:
+            self._request_reset()
+        elif op is Op.ARM_REVERSE:
+            self._arm_reverse(bool(command.value), command)
+        elif op is Op.ADJUST_SPEED:
+            self._adjust_speed(float(command.value), command)
+        elif op is Op.ADJUST_INCLINE:
+            self._adjust_incline(float(command.value))
+        elif op is Op.SET_DIRECTION:
+            self._set_direction(command.value, command)
+        elif op is Op.LOAD_PROGRAM:
+            if self.state != S.IDLE:
+                self._refuse(command, "load a program only while idle")
+            else:
+                program, profile = command.value
+                self._set_program(program, profile)
+                self._motion_reset()
+                self._event("program_loaded", name=program.name if program else "manual",
+                            profile=self.profile.name)
+
+    def _refuse(self, command: Command, reason: str) -> None:
+        self._event("refused", command=command.op.value, reason=reason)
+
+    def _start(self, command: Command) -> None:
+        reason = self.start_refusal()
+        if reason is not None:
+            self._refuse(command, reason)
+            return
+        self.stop_reason = None
+        self._begin_countdown_to(self._desired_direction())
+        self.begin_countdown()
+        self._enter_step(self.step_index)
+
+    def _begin_countdown_to(self, direction: Direction) -> None:
+        self.next_direction = direction
+        self.countdown_end_s = self.now_s + self.profile.countdown_s
+
+    def _arm_reverse(self, armed: bool, command: Command) -> None:
+        if not armed and REVERSE in (self.direction, self.next_direction) and self.state in S.ACTIVE:
+            self._refuse(command, "stop the belt before disarming reverse")
+            return
+        self.reverse_armed = armed
+        self._event("reverse_armed" if armed else "reverse_disarmed", source=command.source)
+
+    def _adjust_speed(self, delta_kmh: float, command: Command) -> None:
+        if self.state != S.RUNNING:
+            self._refuse(command, f"speed can change only while running (now {self.state})")
+            return
+        cap_kmh = self.profile.max_kmh(self.direction)
+        wanted = min(max(self._step_target_kmh() + delta_kmh, self.profile.start_speed_kmh), cap_kmh)
+        if self.program is None:
+            self.manual_target_kmh = wanted
+        else:
+            self.speed_override_kmh = wanted
+
+    def _adjust_incline(self, delta_pct: float) -> None:
+        wanted = min(max(self.incline_target_pct + delta_pct, 0.0), self.profile.incline_max_pct)
+        self.incline_override_pct = wanted
+
+    def _set_direction(self, direction: Direction, command: Command) -> None:
+        if self.program is not None:
+            self._refuse(command, "the program sets the direction")
+            return
+        if direction is REVERSE and (reason := fall_stop.reverse_refusal(self.status, self.reverse_armed)):
+            self._refuse(command, reason)
+            return
+        self.manual_direction = direction
+        self.manual_target_kmh = min(self.manual_target_kmh, self.profile.max_kmh(direction))
+        if self.state == S.RUNNING and direction is not self.direction:
+            self._begin_reversal(direction)
+
+    # ---- per-state advance (runs after the interlocks and commands) ----------------------
+    def _at_standstill(self) -> bool:
+        status = self.status
+        return self.command_kmh == 0.0 and status is not None and status.belt_kmh <= self.site.standstill_kmh
+
+    def _advance_idle(self, dt_s: float) -> None:
+        self.target_kmh = 0.0
+
+    def _advance_countdown(self, dt_s: float) -> None:
+        self.target_kmh = 0.0
+        if self.now_s >= self.countdown_end_s and self._at_standstill():
+            self._finish_countdown(self.countdown_elapsed)
+
+    def _finish_countdown(self, trigger) -> None:
+        """Start the belt in `next_direction` at the start speed (S6), if still allowed (S2)."""
+        direction = self.next_direction
+        if direction is REVERSE and (reason := fall_stop.reverse_refusal(self.status, self.reverse_armed)):
+            self.stop_reason = reason
+            self._event("refused", command="start", reason=reason)
+            self.begin_stop()
+            return
+        trigger()
+        self.direction = self.travel_direction = direction
+        self.countdown_end_s = None
+        self.reverse_phase = None
+        self.command_kmh = self.profile.start_speed_kmh
+        self._advance_running(0.0)  # the step's target, so this tick's ramp heads for it
+
+    def _advance_running(self, dt_s: float) -> None:
+        step = self.step
+        if step is not None:
+            self.step_elapsed_s += dt_s
+            if self.step_elapsed_s >= step.duration_s:
+                self._enter_step(self.step_index + 1)
+                step = self.step
+                if step is None:
+                    self._event("program_complete", name=self.program.name)
+                    self.stop_reason = None
+                    self.finish_program()
+                    self.target_kmh = 0.0
+                    return
+                if step.direction is not self.direction:
+                    self._begin_reversal(step.direction)
+                    return
+            self.incline_target_pct = (self.incline_override_pct if self.incline_override_pct is not None
+                                       else step.incline_pct)
+        elif self.incline_override_pct is not None:
+            self.incline_target_pct = self.incline_override_pct
+        self.target_kmh = min(self._step_target_kmh(), self.profile.max_kmh(self.direction))
+
+    def _begin_reversal(self, direction: Direction) -> None:
+        self.next_direction = direction
+        self.reverse_phase = RAMP_DOWN
+        self.standstill_since_s = None
+        self.target_kmh = 0.0
+        self.begin_reversal()
+
+    def _advance_paused(self, dt_s: float) -> None:
+        self.target_kmh = 0.0
+
+    def _advance_stopping(self, dt_s: float) -> None:
+        self.target_kmh = 0.0
+        if self._at_standstill():
+            self.reach_standstill()
+
+    def _advance_reversing(self, dt_s: float) -> None:
+        """Ramp down, hold standstill for the dwell, count down, start the other way (S3)."""
+        self.target_kmh = 0.0
+        if self.reverse_phase == REVERSE_COUNTDOWN:
+            if self.now_s >= self.countdown_end_s and self._at_standstill():
+                self._finish_countdown(self.reversal_complete)
+            return
+        if not self._at_standstill():
+            self.standstill_since_s = None
+            return
+        if self.standstill_since_s is None:
+            self.standstill_since_s = self.now_s
+            self.reverse_phase = DWELL
+            self.direction = NONE
+        if self.now_s - self.standstill_since_s >= self.profile.dwell_s:
+            self.reverse_phase = REVERSE_COUNTDOWN
+            self.countdown_end_s = self.now_s + self.profile.countdown_s
+
+    def _advance_estop(self, dt_s: float) -> None:
+        self.target_kmh = 0.0
+        if self.status is not None and self.incline_target_pct != self.status.incline_pct:
+            self.incline_target_pct = self.incline_cmd_pct = self.status.incline_pct  # halt incline
+
+    _advance_fault = _advance_estop
+
+    # ---- ramps and the command ----------------------------------------------------------
+    def _ramp(self, dt_s: float) -> DriveCommand:
+        profile = self.profile
+        state = self.state
+        if self.stop_mode is StopMode.COAST:
+            self.command_kmh = 0.0
+        elif state in S.LATCHED:
+            self.command_kmh = ramp_speed_kmh(self.command_kmh, 0.0, 0.0, profile.estop_decel_mps2, dt_s)
+        else:
+            accel = profile.accel_mps2(self.direction) if state == S.RUNNING else 0.0
+            self.command_kmh = ramp_speed_kmh(self.command_kmh, self.target_kmh, accel, profile.decel_mps2, dt_s)
+        self.incline_cmd_pct = ramp_incline_pct(self.incline_cmd_pct, self.incline_target_pct,
+                                                profile.incline_rate_pct_s, dt_s)
+        run = self.command_kmh > 0.0
+        if run:
+            self.travel_direction = self.direction
+        elif self.status is not None and self.status.belt_kmh <= self.site.standstill_kmh:
+            self.travel_direction = NONE
+        if state == S.IDLE:
+            self.fall_stop.disarm()
+        fault_reset = self._reset_until_s is not None
+        return DriveCommand(run, self.direction if run else NONE, self.command_kmh,
+                            self.incline_cmd_pct, self.stop_mode, fault_reset)
+
+    # ---- events -------------------------------------------------------------------------
+    def on_state_change(self) -> None:
+        """transitions' after_state_change callback: record the change as an event."""
+        self._event("state", **{"from": self._prev_state, "to": self.state})
+        self._prev_state = self.state
+        if self.state == S.IDLE:
+            self.direction = self.next_direction = NONE
+
+    def _event(self, kind: str, **fields: Any) -> None:
+        self.events.append({"t": self.now_s, "event": kind, **fields})

@@ -1,0 +1,50 @@
+"""S11: an e-stop that does not slow the belt escalates to a category-0 stop (coast).
+
+From the moment of the e-stop the belt should follow the e-stop ramp
+    expected_kmh(t) = max(0, v0 - a_estop * 3.6 * (t - t0)).
+The drive lags its reference a little, so the check starts `check_after_s` (1 s) after the
+e-stop and allows `margin_kmh` above the ramp; beyond that, power is removed.
+"""
+
+from __future__ import annotations
+
+from controller.interlocks import Severity, Trip
+from controller.ramps import KMH_PER_MPS
+
+CAUSE = "estop_not_slowing"
+
+
+class EstopEscalation:
+    __slots__ = ("check_after_s", "margin_kmh", "decel_kmh_s", "t0_s", "v0_kmh", "escalated")
+
+    def __init__(self, check_after_s: float, margin_kmh: float, estop_decel_mps2: float) -> None:
+        self.check_after_s = check_after_s
+        self.margin_kmh = margin_kmh
+        self.decel_kmh_s = estop_decel_mps2 * KMH_PER_MPS
+        self.t0_s: float | None = None
+        self.v0_kmh = 0.0
+        self.escalated = False
+
+    def begin(self, now_s: float, belt_kmh: float) -> None:
+        """Called on entry to estop/fault."""
+        self.t0_s = now_s
+        self.v0_kmh = belt_kmh
+        self.escalated = False
+
+    def end(self) -> None:
+        self.t0_s = None
+        self.escalated = False
+
+    def check(self, now_s: float, belt_kmh: float) -> Trip | None:
+        if self.t0_s is None or self.escalated:
+            return None
+        elapsed_s = now_s - self.t0_s
+        if elapsed_s < self.check_after_s:
+            return None
+        expected_kmh = max(0.0, self.v0_kmh - self.decel_kmh_s * elapsed_s)
+        if belt_kmh > expected_kmh + self.margin_kmh:
+            self.escalated = True
+            return Trip(CAUSE, Severity.ESTOP,
+                        f"e-stop not slowing the belt ({belt_kmh:.1f} km/h after {elapsed_s:.1f} s): "
+                        "motor power removed (category 0)")
+        return None

@@ -1,0 +1,58 @@
+"""S2 and S8: the fall-stop harness switch (a chest belt on a safety arch).
+
+The switch is "armed" once it reads OK during a session. An armed switch that opens while
+the machine is active trips an e-stop on the same tick. A forward session that starts with
+the harness unclipped is allowed ("forward only") and is not tripped by it, but nothing may
+run in reverse unless the switch is fitted and reads OK (checked by `reverse_refusal`).
+"""
+
+from __future__ import annotations
+
+from controller.interlocks import Severity, Trip
+from drivers.base import DriveStatus
+
+CAUSE = "fall_stop"
+TRIP = Trip(CAUSE, Severity.ESTOP, "fall-stop harness opened (fall or harness released)")
+
+
+class FallStop:
+    """Tracks whether the harness has been seen clipped in this session."""
+
+    __slots__ = ("armed",)
+
+    def __init__(self) -> None:
+        self.armed = False
+
+    def check(self, status: DriveStatus, active: bool, reverse: bool) -> Trip | None:
+        switch = status.fall_stop
+        if switch is None or not active:
+            return None
+        if switch:
+            self.armed = True
+            return None
+        if self.armed or reverse:
+            return TRIP
+        return None
+
+    def disarm(self) -> None:
+        """Called when the session ends (idle): the next session arms afresh."""
+        self.armed = False
+
+
+def reverse_refusal(status: DriveStatus | None, reverse_armed: bool) -> str | None:
+    """Why the belt may not start in reverse now, or None (S2)."""
+    if not reverse_armed:
+        return "reverse is not armed for this session (operator confirmation needed)"
+    if status is None:
+        return "drive status unknown"
+    if status.fall_stop is None:
+        return "reverse needs a fall-stop harness, and none is fitted"
+    if not status.fall_stop:
+        return "fall-stop harness is open: clip the harness on before reverse"
+    return None
+
+
+def present(status: DriveStatus | None) -> str | None:
+    if status is not None and status.fall_stop is False:
+        return "fall-stop harness is open: clip the harness on"
+    return None

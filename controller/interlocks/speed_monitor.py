@@ -1,0 +1,63 @@
+"""S10: plausibility of the measured belt against the command.
+
+Each condition must hold continuously for its time before it trips (a timer per condition,
+reset the moment the condition is false), so measurement noise and the drive's lag behind a
+ramped command do not trip it:
+- overspeed: measured > command + 1.6 km/h for 1 s, or > command + 3.2 km/h for 0.2 s -> e-stop
+- direction mismatch: measured direction differs while measured > 0.3 km/h for 0.2 s -> e-stop
+- underspeed/stall: measured < command - 3.2 km/h for 2 s -> fault
+"""
+
+from __future__ import annotations
+
+from controller.interlocks import Severity, Trip
+from controller.limits import Monitor
+from drivers.base import Direction
+
+OVERSPEED = "overspeed"
+DIRECTION = "direction_mismatch"
+UNDERSPEED = "underspeed"
+
+
+class SpeedMonitor:
+    """Holds one since-when timer per condition; `check` runs once per tick."""
+
+    __slots__ = ("limits", "_over_s", "_hard_s", "_dir_s", "_under_s")
+
+    def __init__(self, limits: Monitor) -> None:
+        self.limits = limits
+        self.clear()
+
+    def clear(self) -> None:
+        self._over_s = self._hard_s = self._dir_s = self._under_s = None
+
+    def check(self, command_kmh: float, command_dir: Direction, belt_kmh: float,
+              belt_dir: Direction, now_s: float) -> Trip | None:
+        lim = self.limits
+        excess_kmh = belt_kmh - command_kmh
+        self._over_s = _since(self._over_s, excess_kmh > lim.overspeed_margin_kmh, now_s)
+        self._hard_s = _since(self._hard_s, excess_kmh > lim.overspeed_hard_margin_kmh, now_s)
+        mismatch = belt_kmh > lim.direction_mismatch_kmh and belt_dir is not command_dir
+        self._dir_s = _since(self._dir_s, mismatch, now_s)
+        self._under_s = _since(self._under_s, -excess_kmh > lim.underspeed_margin_kmh, now_s)
+
+        if self._hard_s is not None and now_s - self._hard_s >= lim.overspeed_hard_time_s:
+            return Trip(OVERSPEED, Severity.ESTOP,
+                        f"overspeed: belt {belt_kmh:.1f} km/h against {command_kmh:.1f} commanded")
+        if self._over_s is not None and now_s - self._over_s >= lim.overspeed_time_s:
+            return Trip(OVERSPEED, Severity.ESTOP,
+                        f"overspeed: belt {belt_kmh:.1f} km/h against {command_kmh:.1f} commanded")
+        if self._dir_s is not None and now_s - self._dir_s >= lim.direction_mismatch_time_s:
+            return Trip(DIRECTION, Severity.ESTOP,
+                        f"belt runs {belt_dir.value}, commanded {command_dir.value}")
+        if self._under_s is not None and now_s - self._under_s >= lim.underspeed_time_s:
+            return Trip(UNDERSPEED, Severity.FAULT,
+                        f"underspeed/stall: belt {belt_kmh:.1f} km/h against {command_kmh:.1f} commanded")
+        return None
+
+
+def _since(started_s: float | None, condition: bool, now_s: float) -> float | None:
+    """The time a condition became true, kept while it stays true, None once false."""
+    if not condition:
+        return None
+    return now_s if started_s is None else started_s
