@@ -18,6 +18,7 @@ from controller.interlocks import Severity, Trip, drive_fault, fall_stop, safety
 from controller.interlocks.comms import CommsWatchdog
 from controller.interlocks.estop_escalation import CAUSE as ESCALATION_CAUSE, EstopEscalation
 from controller.interlocks.speed_monitor import SpeedMonitor
+from controller.interlocks.ui_heartbeat import CAUSE as UI_CAUSE, UiHeartbeat
 from controller.limits import Profile, SiteConfig
 from controller.program import Program, ProgramStep
 from controller.ramps import ramp_incline_pct, ramp_speed_kmh
@@ -33,7 +34,8 @@ class Controller:
     """The brain. Feed it one DriveStatus (or None when the read failed) per tick."""
 
     def __init__(self, site: SiteConfig, profile: Profile, program: Program | None = None, *,
-                 allow_reverse: bool = False, now_s: float = 0.0) -> None:
+                 allow_reverse: bool = False, now_s: float = 0.0,
+                 ui_heartbeat_timeout_s: float | None = None) -> None:
         self.site = site
         self.queue: deque[Command] = deque()  # appended from any thread, drained here
         self.events: list[dict[str, Any]] = []
@@ -44,6 +46,7 @@ class Controller:
         self.comms = CommsWatchdog(site.comms_timeout_s, now_s)
         self.fall_stop = fall_stop.FallStop()
         self.monitor = SpeedMonitor(site.monitor)
+        self.ui_heartbeat = UiHeartbeat(ui_heartbeat_timeout_s, now_s) if ui_heartbeat_timeout_s else None
         self.latched: dict[str, str] = {}  # cause -> reason, in order of arrival
         self.stop_reason: str | None = None
         self._write_failed = False
@@ -98,6 +101,8 @@ class Controller:
             self._check_interlocks(status, now_s)
         while self.queue:
             self._apply(self.queue.popleft())
+        if self.ui_heartbeat is not None and (trip := self.ui_heartbeat.check(now_s, self.state != S.IDLE)):
+            self._trip(trip)
         if self._reset_until_s is not None:
             self._retry_reset()
         getattr(self, "_advance_" + self.state)(dt_s)
@@ -205,6 +210,8 @@ class Controller:
         for cause in self.latched:
             if cause in checks and (reason := checks[cause](status)) is not None:
                 return reason
+        if UI_CAUSE in self.latched and (reason := self.ui_heartbeat.present(self.now_s)):
+            return reason
         return drive_fault.present(status)
 
     def latch_clear(self) -> bool:
@@ -282,6 +289,9 @@ class Controller:
                 self.begin_resume()
             else:
                 self._refuse(command, f"cannot resume while {self.state}")
+        elif op is Op.UI_HEARTBEAT:
+            if self.ui_heartbeat is not None:
+                self.ui_heartbeat.beat(self.now_s)
         elif op is Op.RESET:
             self._request_reset()
         elif op is Op.ARM_REVERSE:
@@ -477,3 +487,9 @@ class Controller:
 
     def _event(self, kind: str, **fields: Any) -> None:
         self.events.append({"t": self.now_s, "event": kind, **fields})
+
+    def snapshot(self):
+        """An immutable Snapshot for a UI (see controller/snapshot.py)."""
+        from controller.snapshot import take_snapshot
+
+        return take_snapshot(self)

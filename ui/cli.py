@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib
 import sys
 
 from controller.errors import InputError
 
 EXIT_REFUSED = 2
+
+#: Subcommands that live in their own module: command -> module with a light top level that
+#: defines configure(subparsers) (adds the subparser and sets `handler=` via set_defaults) and
+#: keeps heavy imports (textual, pymodbus) inside its handler.
+EXTENSIONS: dict[str, str] = {}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -56,6 +62,8 @@ def build_parser() -> argparse.ArgumentParser:
     diagram = sub.add_parser("diagram", help="the state machine as Mermaid (or SVG with graphviz)")
     diagram.add_argument("--format", choices=["mermaid", "svg"], default="mermaid")
     diagram.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of stdout")
+    for module_name in EXTENSIONS.values():
+        importlib.import_module(module_name).configure(sub)
     return parser
 
 
@@ -119,8 +127,9 @@ COMMANDS = {"run": cmd_run, "check": cmd_check, "diagram": cmd_diagram}
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    handler = COMMANDS.get(args.command) or args.handler
     try:
-        return COMMANDS[args.command](args)
+        return handler(args)
     except KeyboardInterrupt:
         print("retrotread: interrupted", file=sys.stderr)
         return 3

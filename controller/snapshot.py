@@ -1,0 +1,117 @@
+"""An immutable picture of the controller for a UI: everything a screen shows, nothing live."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class StepView:
+    index: int
+    name: str
+    direction: str
+    speed_kmh: float
+    to_speed_kmh: float | None
+    incline_pct: float
+    duration_s: float
+    cue: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    t_s: float
+    state: str
+    direction: str  # direction of the current run command: forward / reverse / none
+    upcoming_direction: str  # where the belt runs or will run next (countdown, reversal)
+    reverse_phase: str | None  # during `reversing`: ramp_down / dwell / countdown
+    countdown_left_s: float | None  # before a start or a direction change
+    target_kmh: float
+    command_kmh: float
+    belt_kmh: float
+    incline_pct: float
+    incline_target_pct: float
+    profile: str
+    max_forward_kmh: float
+    max_reverse_kmh: float
+    reverse_armed: bool
+    forward_only: bool  # harness fitted but not clipped: reverse unavailable
+    program_name: str | None
+    step: StepView | None
+    next_step: StepView | None
+    step_left_s: float | None
+    program_left_s: float | None
+    program_complete: bool
+    interlocks: dict[str, tuple[bool, str]]  # name -> (ok, why)
+    latched: tuple[str, ...]  # reasons of the latched causes, in order
+    stop_reason: str | None
+    heart_rate_bpm: float | None
+
+
+def _view(step) -> StepView | None:
+    if step is None:
+        return None
+    return StepView(step.index, step.name, step.direction.value, step.speed_kmh, step.to_speed_kmh,
+                    step.incline_pct, step.duration_s, step.cue)
+
+
+def take_snapshot(c) -> Snapshot:
+    """Build a Snapshot of controller `c` (call on the control thread, between ticks)."""
+    from controller.interlocks import drive_fault, fall_stop, safety_key
+
+    status = c.status
+    steps = c.program.steps if c.program else ()
+    step = c.step
+    next_step = steps[c.step_index + 1] if c.step_index + 1 < len(steps) else None
+    step_left_s = program_left_s = None
+    if step is not None:
+        step_left_s = max(0.0, step.duration_s - c.step_elapsed_s)
+        program_left_s = step_left_s + sum(s.duration_s for s in steps[c.step_index + 1:])
+    countdown_left_s = None
+    if c.countdown_end_s is not None and (c.state == "countdown" or c.reverse_phase == "countdown"):
+        countdown_left_s = max(0.0, c.countdown_end_s - c.now_s)
+    fitted = status is not None and status.fall_stop is not None
+    interlocks = {
+        "safety_key": _ok(safety_key.present(status) if status else "no status"),
+        "fall_stop": (status is not None and status.fall_stop is True,
+                      "" if status is not None and status.fall_stop else
+                      ("no fall-stop sensor fitted" if status is not None and not fitted
+                       else fall_stop.present(status) or "no status")),
+        "drive_comms": _ok(c.comms.present()),
+        "drive_fault": _ok(drive_fault.present(status) if status else "no status"),
+        "speed_monitor": _ok(next((r for k, r in c.latched.items()
+                                   if k in ("overspeed", "underspeed", "direction_mismatch")), None)),
+    }
+    if c.ui_heartbeat is not None:
+        interlocks["ui_heartbeat"] = _ok(c.ui_heartbeat.present(c.now_s))
+    return Snapshot(
+        t_s=c.now_s,
+        state=c.state,
+        direction=c.direction.value if c.command_kmh > 0 else "none",
+        upcoming_direction=c.upcoming_direction.value,
+        reverse_phase=c.reverse_phase if c.state == "reversing" else None,
+        countdown_left_s=countdown_left_s,
+        target_kmh=c.target_kmh,
+        command_kmh=c.command_kmh,
+        belt_kmh=status.belt_kmh if status else 0.0,
+        incline_pct=status.incline_pct if status else 0.0,
+        incline_target_pct=c.incline_target_pct,
+        profile=c.profile.name,
+        max_forward_kmh=c.profile.forward_max_kmh,
+        max_reverse_kmh=c.profile.reverse_max_kmh,
+        reverse_armed=c.reverse_armed,
+        forward_only=fitted and not c.fall_stop.armed and status.fall_stop is False,
+        program_name=c.program.name if c.program else None,
+        step=_view(step),
+        next_step=_view(next_step),
+        step_left_s=step_left_s,
+        program_left_s=program_left_s,
+        program_complete=c.program_complete,
+        interlocks=interlocks,
+        latched=tuple(c.latched.values()),
+        stop_reason=c.stop_reason,
+        heart_rate_bpm=status.heart_rate_bpm if status else None,
+    )
+
+
+def _ok(reason: str | None) -> tuple[bool, str]:
+    return (reason is None, reason or "")
