@@ -84,6 +84,7 @@ def _one_line(text: str) -> str:
 
 
 Label = Annotated[str, AfterValidator(_one_line)]
+Cue = Annotated[str, Field(max_length=200), AfterValidator(_one_line)]
 Speed = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 
 
@@ -101,7 +102,7 @@ class _PlainStep(_Table):
     to_speed_mph: Speed | None = None
     incline_pct: Annotated[float, Field(ge=0, le=25, allow_inf_nan=False)] = 0.0
     duration_s: Annotated[float, Field(gt=0, le=MAX_STEP_DURATION_S, allow_inf_nan=False)]
-    cue: Annotated[Label, Field(max_length=200)] | None = None
+    cue: Cue | None = None
 
 
 class _Block(_Table):
@@ -184,13 +185,12 @@ def _flatten(items: list[_PlainStep | _Block], path: str, depth: int, source: st
 
 
 def _plain_step(step: _PlainStep, path: str, name: str, source: str) -> ProgramStep:
+    """A step from the file with its speeds in km/h; refuses both or neither unit, or a mix."""
     in_mph = step.speed_mph is not None
     if in_mph and step.speed_kmh is not None:
         raise InputError(source, f"{path}.speed_mph", "give speed_kmh or speed_mph, not both")
     if not in_mph and step.speed_kmh is None:
         raise InputError(source, f"{path}.speed_kmh", "missing (or speed_mph)")
-    if step.to_speed_kmh is not None and step.to_speed_mph is not None:
-        raise InputError(source, f"{path}.to_speed_mph", "give to_speed_kmh or to_speed_mph, not both")
     wrong_unit = "to_speed_kmh" if in_mph else "to_speed_mph"
     if getattr(step, wrong_unit) is not None:
         unit = "speed_mph" if in_mph else "speed_kmh"
