@@ -55,6 +55,7 @@ class Controller:
         self._set_program(program, profile)
         self._motion_reset()
         self._prev_state = S.IDLE
+        self._advancers = {state: getattr(self, "_advance_" + state) for state in S.STATES}
         S.build_machine(self)
 
     # ---- public API -------------------------------------------------------------------
@@ -72,7 +73,7 @@ class Controller:
 
     @property
     def step(self) -> ProgramStep | None:
-        steps = self.program.steps if self.program else ()
+        steps = self._steps
         return steps[self.step_index] if self.step_index < len(steps) else None
 
     @property
@@ -105,12 +106,13 @@ class Controller:
             self._trip(trip)
         if self._reset_until_s is not None:
             self._retry_reset()
-        getattr(self, "_advance_" + self.state)(dt_s)
+        self._advancers[self.state](dt_s)
         return self._ramp(dt_s)
 
     # ---- program and session ----------------------------------------------------------
     def _set_program(self, program: Program | None, profile: Profile) -> None:
         self.program = program
+        self._steps = program.steps if program else ()
         self.base_profile = profile
         self.profile = program.effective_profile(profile) if program else profile
         self.step_index = 0
@@ -165,7 +167,7 @@ class Controller:
         trip = safety_key.check(status, moving_or_latched)
         if trip:
             self._trip(trip)
-        reverse = self.upcoming_direction is REVERSE and state in S.ACTIVE
+        reverse = state in S.ACTIVE and REVERSE in (self.direction, self.next_direction)
         trip = self.fall_stop.check(status, moving_or_latched, reverse)
         if trip:
             self._trip(trip)
@@ -392,7 +394,8 @@ class Controller:
         self._advance_running(0.0)  # the step's target, so this tick's ramp heads for it
 
     def _advance_running(self, dt_s: float) -> None:
-        step = self.step
+        steps = self._steps
+        step = steps[self.step_index] if self.step_index < len(steps) else None
         if step is not None:
             self.step_elapsed_s += dt_s
             if self.step_elapsed_s >= step.duration_s:

@@ -99,9 +99,10 @@ class RunSummary:
     def add_tick(self, belt_kmh: float, direction: Direction, dt_s: float) -> None:
         if direction is Direction.NONE:
             return
-        self.distance_m[direction.value] += belt_kmh / 3.6 * dt_s
+        key = "reverse" if direction is Direction.REVERSE else "forward"
+        self.distance_m[key] += belt_kmh / 3.6 * dt_s
         if belt_kmh > 0.05:
-            self.time_s[direction.value] += dt_s
+            self.time_s[key] += dt_s
 
     def text(self) -> str:
         def mmss(seconds: float) -> str:
@@ -150,9 +151,10 @@ class Run:
     def after_tick(self, c: Controller, status, command, now_s: float) -> None:
         dt_s = now_s - self._last_tick_s
         self._last_tick_s = now_s
-        if c.status is not None:
-            self.summary.add_tick(c.status.belt_kmh, c.status.direction, dt_s)
-        events = c.drain_events()
+        last = c.status
+        if last is not None and last.direction is not Direction.NONE:
+            self.summary.add_tick(last.belt_kmh, last.direction, dt_s)
+        events = c.drain_events() if c.events else ()
         for event in events:
             kind = event["event"]
             if kind in ("estop", "fault", "refused", "reset_refused"):

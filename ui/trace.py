@@ -11,9 +11,10 @@ import json
 from typing import IO, Any
 
 from controller.core import Controller
-from drivers.base import DriveCommand, DriveStatus
+from drivers.base import Direction, DriveCommand, DriveStatus
 
 _BOOL = {True: "true", False: "false"}
+_DIRECTION = {d: d.value for d in Direction}  # Enum.value is a slow descriptor; this runs per tick
 
 
 def _jsonable(value: Any) -> Any:
@@ -39,9 +40,9 @@ class TraceWriter:
         key = last is not None and last.safety_key
         fall = last is not None and last.fall_stop is True
         drive_ok = last is not None and last.fault_code == 0
-        step = c.step_index if c.program is not None and c.step is not None else "null"
+        step = c.step_index if c.step_index < len(c._steps) else "null"
         self._write(
-            f'{{"t":{now_s - self.t0_s:.3f},"state":"{c.state}","direction":"{command.direction.value}",'
+            f'{{"t":{now_s - self.t0_s:.3f},"state":"{c.state}","direction":"{_DIRECTION[command.direction]}",'
             f'"target_kmh":{c.target_kmh:.3f},"command_kmh":{command.speed_kmh:.3f},'
             f'"belt_kmh":{belt_kmh:.3f},"incline_pct":{command.incline_pct:.2f},"step":{step},'
             f'"interlocks":{{"safety_key":{_BOOL[key]},"fall_stop":{_BOOL[fall]},'

@@ -1,0 +1,160 @@
+"""Each interlock on its own: what trips it, what does not, and what reset asks of it."""
+
+import pytest
+
+from controller.interlocks import Severity, drive_fault, fall_stop, safety_key
+from controller.interlocks.comms import CommsWatchdog
+from controller.interlocks.estop_escalation import EstopEscalation
+from controller.interlocks.speed_monitor import SpeedMonitor
+from controller.interlocks.ui_heartbeat import UiHeartbeat
+from controller.limits import load_site_config
+from drivers.base import Direction, DriveStatus
+
+FWD, REV, NONE = Direction.FORWARD, Direction.REVERSE, Direction.NONE
+MONITOR = load_site_config().monitor
+
+
+def status(**kw):
+    base = dict(belt_kmh=0.0, direction=NONE, running=False)
+    base.update(kw)
+    return DriveStatus(**base)
+
+
+# ---- safety key (S1) ----
+def test_key_out_trips_only_when_active():
+    assert safety_key.check(status(safety_key=False), active=True).severity is Severity.ESTOP
+    assert safety_key.check(status(safety_key=False), active=False) is None
+    assert safety_key.check(status(safety_key=True), active=True) is None
+
+
+def test_key_presence_names_the_cause():
+    assert "key" in safety_key.present(status(safety_key=False))
+    assert safety_key.present(status()) is None
+
+
+# ---- fall stop (S2, S8) ----
+def test_armed_fall_stop_trips_when_it_opens():
+    fs = fall_stop.FallStop()
+    assert fs.check(status(fall_stop=True), active=True, reverse=False) is None
+    assert fs.armed
+    trip = fs.check(status(fall_stop=False), active=True, reverse=False)
+    assert trip.cause == "fall_stop" and trip.severity is Severity.ESTOP
+
+
+def test_forward_only_session_is_not_tripped_by_an_unclipped_harness():
+    fs = fall_stop.FallStop()
+    assert fs.check(status(fall_stop=False), active=True, reverse=False) is None
+    assert not fs.armed
+
+
+def test_open_harness_in_reverse_always_trips():
+    fs = fall_stop.FallStop()
+    assert fs.check(status(fall_stop=False), active=True, reverse=True) is not None
+
+
+def test_no_sensor_fitted_never_trips_but_refuses_reverse():
+    fs = fall_stop.FallStop()
+    assert fs.check(status(fall_stop=None), active=True, reverse=True) is None
+    assert "none is fitted" in fall_stop.reverse_refusal(status(fall_stop=None), reverse_armed=True)
+
+
+@pytest.mark.parametrize("armed, switch, refused", [
+    (False, True, "not armed"), (True, False, "open"), (True, True, None)])
+def test_reverse_refusal(armed, switch, refused):
+    reason = fall_stop.reverse_refusal(status(fall_stop=switch), reverse_armed=armed)
+    assert (reason is None) if refused is None else (refused in reason)
+
+
+# ---- comms (S9) ----
+def test_comms_trips_only_after_the_timeout():
+    wd = CommsWatchdog(0.25, now_s=0.0)
+    assert wd.update(True, 0.0) is None
+    assert wd.update(False, 0.2) is None
+    assert wd.update(False, 0.25) is None
+    trip = wd.update(False, 0.26)
+    assert trip.severity is Severity.FAULT and "0.25" in trip.reason
+    assert wd.present() is not None
+    assert wd.update(True, 0.3) is None and wd.present() is None
+
+
+# ---- drive fault ----
+def test_drive_fault_code():
+    assert drive_fault.check(status(fault_code=7)).reason.endswith("0x07")
+    assert drive_fault.check(status()) is None
+
+
+# ---- speed monitor (S10) ----
+def run_monitor(command_kmh, belt_kmh, belt_dir, seconds, command_dir=FWD, dt=0.02):
+    mon = SpeedMonitor(MONITOR)
+    t = 0.0
+    while t <= seconds + 1e-9:
+        trip = mon.check(command_kmh, command_dir, belt_kmh, belt_dir, t)
+        if trip:
+            return trip, t
+        t += dt
+    return None, t
+
+
+def test_overspeed_soft_needs_a_full_second():
+    trip, t = run_monitor(5.0, 6.7, FWD, 2.0)
+    assert trip.cause == "overspeed" and t == pytest.approx(1.0, abs=0.021)
+    assert run_monitor(5.0, 6.5, FWD, 0.9)[0] is None
+
+
+def test_overspeed_hard_in_a_fifth_of_a_second():
+    trip, t = run_monitor(5.0, 8.3, FWD, 1.0)
+    assert trip.cause == "overspeed" and t == pytest.approx(0.2, abs=0.021)
+
+
+def test_just_under_the_margin_never_trips():
+    assert run_monitor(5.0, 6.55, FWD, 10.0)[0] is None
+
+
+def test_direction_mismatch():
+    trip, t = run_monitor(2.0, 2.0, REV, 1.0)
+    assert trip.cause == "direction_mismatch" and trip.severity is Severity.ESTOP
+    assert t == pytest.approx(0.2, abs=0.021)
+    assert run_monitor(0.5, 0.25, REV, 1.0)[0] is None  # below 0.3 km/h the direction is noise
+
+
+def test_underspeed_is_a_fault_after_two_seconds():
+    trip, t = run_monitor(5.0, 1.5, FWD, 3.0)
+    assert trip.cause == "underspeed" and trip.severity is Severity.FAULT
+    assert t == pytest.approx(2.0, abs=0.021)
+
+
+def test_a_blip_resets_the_timer():
+    mon = SpeedMonitor(MONITOR)
+    for i in range(40):  # 0.8 s over, then one sample back in range, then 0.8 s over
+        assert mon.check(5.0, FWD, 6.7, FWD, i * 0.02) is None
+    assert mon.check(5.0, FWD, 5.0, FWD, 0.8) is None
+    for i in range(41, 80):
+        assert mon.check(5.0, FWD, 6.7, FWD, i * 0.02) is None
+
+
+# ---- e-stop escalation (S11) ----
+def test_estop_that_slows_is_not_escalated():
+    esc = EstopEscalation(1.0, 1.6, 1.2)
+    esc.begin(0.0, 10.0)
+    for i in range(200):
+        t = i * 0.02
+        assert esc.check(t, max(0.0, 10.0 - 1.2 * 3.6 * t + 0.5)) is None
+
+
+def test_estop_that_does_not_slow_escalates_after_one_second():
+    esc = EstopEscalation(1.0, 1.6, 1.2)
+    esc.begin(0.0, 10.0)
+    assert esc.check(0.98, 10.0) is None
+    trip = esc.check(1.0, 10.0)
+    assert trip.cause == "estop_not_slowing" and "category 0" in trip.reason
+    assert esc.check(1.02, 10.0) is None  # once only
+
+
+# ---- UI heartbeat ----
+def test_ui_heartbeat():
+    hb = UiHeartbeat(1.0, 0.0)
+    assert hb.check(0.9, active=True) is None
+    assert hb.check(1.1, active=True) is not None
+    assert hb.check(5.0, active=False) is None
+    hb.beat(5.0)
+    assert hb.present(5.5) is None
