@@ -52,6 +52,9 @@ class Controller:
         self._write_failed = False
         self._reset_until_s: float | None = None
         self.incline_cmd_pct = 0.0
+        self.last_run_direction = NONE  # survives stops: a start the other way needs the dwell (S3)
+        self.standstill_since_s: float | None = None  # belt measured still and nothing commanded
+        self._hold_start_speed = False
         self._set_program(program, profile)
         self._motion_reset()
         self._prev_state = S.IDLE
@@ -131,7 +134,6 @@ class Controller:
         self.incline_target_pct = self.incline_cmd_pct
         self.countdown_end_s: float | None = None
         self.reverse_phase: str | None = None
-        self.standstill_since_s: float | None = None
         self.stop_mode = StopMode.RAMP
         self.escalation = EstopEscalation(self.site.monitor.estop_check_after_s,
                                           self.site.monitor.estop_margin_kmh,
@@ -167,7 +169,7 @@ class Controller:
         trip = safety_key.check(status, moving_or_latched)
         if trip:
             self._trip(trip)
-        reverse = state in S.ACTIVE and REVERSE in (self.direction, self.next_direction)
+        reverse = state in S.ACTIVE and self.direction is REVERSE
         trip = self.fall_stop.check(status, moving_or_latched, reverse)
         if trip:
             self._trip(trip)
@@ -328,8 +330,25 @@ class Controller:
         self._enter_step(self.step_index)
 
     def _begin_countdown_to(self, direction: Direction) -> None:
+        """Count down before a start; the other way round, only after the standstill dwell (S3)."""
         self.next_direction = direction
         self.countdown_end_s = self.now_s + self.profile.countdown_s
+        if self._changes_direction(direction):
+            since_s = self.standstill_since_s if self.standstill_since_s is not None else self.now_s
+            self.countdown_end_s = max(self.countdown_end_s,
+                                       since_s + self.profile.dwell_s + self.profile.countdown_s)
+
+    def _changes_direction(self, direction: Direction) -> bool:
+        return self.last_run_direction is not NONE and direction is not self.last_run_direction
+
+    def _ready_to_start(self) -> bool:
+        """Countdown over, belt still, and (for a new direction) still for dwell + countdown."""
+        if self.now_s < self.countdown_end_s or not self._at_standstill():
+            return False
+        if self._changes_direction(self.next_direction):
+            still_s = self.now_s - self.standstill_since_s if self.standstill_since_s is not None else -1.0
+            return still_s >= self.profile.dwell_s + self.profile.countdown_s
+        return True
 
     def _arm_reverse(self, armed: bool, command: Command) -> None:
         if not armed and REVERSE in (self.direction, self.next_direction) and self.state in S.ACTIVE:
@@ -375,7 +394,7 @@ class Controller:
 
     def _advance_countdown(self, dt_s: float) -> None:
         self.target_kmh = 0.0
-        if self.now_s >= self.countdown_end_s and self._at_standstill():
+        if self._ready_to_start():
             self._finish_countdown(self.countdown_elapsed)
 
     def _finish_countdown(self, trigger) -> None:
@@ -391,7 +410,8 @@ class Controller:
         self.countdown_end_s = None
         self.reverse_phase = None
         self.command_kmh = self.profile.start_speed_kmh
-        self._advance_running(0.0)  # the step's target, so this tick's ramp heads for it
+        self._hold_start_speed = True  # this tick commands exactly the start speed (S6)
+        self._advance_running(0.0)
 
     def _advance_running(self, dt_s: float) -> None:
         steps = self._steps
@@ -417,9 +437,13 @@ class Controller:
         self.target_kmh = min(self._step_target_kmh(), self.profile.max_kmh(self.direction))
 
     def _begin_reversal(self, direction: Direction) -> None:
+        if direction is REVERSE and (reason := fall_stop.reverse_refusal(self.status, self.reverse_armed)):
+            self.stop_reason = reason  # a controlled stop now, not a refused start after the dwell
+            self._event("refused", command="reverse", reason=reason)
+            self.begin_stop()
+            return
         self.next_direction = direction
         self.reverse_phase = RAMP_DOWN
-        self.standstill_since_s = None
         self.target_kmh = 0.0
         self.begin_reversal()
 
@@ -435,16 +459,14 @@ class Controller:
         """Ramp down, hold standstill for the dwell, count down, start the other way (S3)."""
         self.target_kmh = 0.0
         if self.reverse_phase == REVERSE_COUNTDOWN:
-            if self.now_s >= self.countdown_end_s and self._at_standstill():
+            if self._ready_to_start():
                 self._finish_countdown(self.reversal_complete)
             return
-        if not self._at_standstill():
-            self.standstill_since_s = None
+        if not self._at_standstill() or self.standstill_since_s is None:
+            self.reverse_phase = RAMP_DOWN
             return
-        if self.standstill_since_s is None:
-            self.standstill_since_s = self.now_s
-            self.reverse_phase = DWELL
-            self.direction = NONE
+        self.reverse_phase = DWELL
+        self.direction = NONE
         if self.now_s - self.standstill_since_s >= self.profile.dwell_s:
             self.reverse_phase = REVERSE_COUNTDOWN
             self.countdown_end_s = self.now_s + self.profile.countdown_s
@@ -460,7 +482,9 @@ class Controller:
     def _ramp(self, dt_s: float) -> DriveCommand:
         profile = self.profile
         state = self.state
-        if self.stop_mode is StopMode.COAST:
+        if self._hold_start_speed:
+            self._hold_start_speed = False
+        elif self.stop_mode is StopMode.COAST:
             self.command_kmh = 0.0
         elif state in S.LATCHED:
             self.command_kmh = ramp_speed_kmh(self.command_kmh, 0.0, 0.0, profile.estop_decel_mps2, dt_s)
@@ -471,9 +495,14 @@ class Controller:
                                                 profile.incline_rate_pct_s, dt_s)
         run = self.command_kmh > 0.0
         if run:
-            self.travel_direction = self.direction
+            self.travel_direction = self.last_run_direction = self.direction
+            self.standstill_since_s = None
         elif self.status is not None and self.status.belt_kmh <= self.site.standstill_kmh:
             self.travel_direction = NONE
+            if self.standstill_since_s is None:
+                self.standstill_since_s = self.now_s
+        else:
+            self.standstill_since_s = None
         if state == S.IDLE:
             self.fall_stop.disarm()
         fault_reset = self._reset_until_s is not None
