@@ -134,6 +134,7 @@ class Controller:
         self.incline_target_pct = self.incline_cmd_pct
         self.countdown_end_s: float | None = None
         self.reverse_phase: str | None = None
+        self.resume_pending = False
         self.stop_mode = StopMode.RAMP
         self.escalation = EstopEscalation(self.site.monitor.estop_check_after_s,
                                           self.site.monitor.estop_margin_kmh,
@@ -273,6 +274,10 @@ class Controller:
 
     def _apply(self, command: Command) -> None:
         op = command.op
+        if op is not Op.UI_HEARTBEAT:  # every operator action is in the trace, in order
+            value = command.value
+            self._event("command", op=op.value, source=command.source,
+                        **({"value": getattr(value, "value", value)} if isinstance(value, (int, float, Direction)) else {}))
         if op is Op.ESTOP:
             self._trip(Trip("operator", Severity.ESTOP, f"e-stop pressed ({command.source})"))
         elif op is Op.STOP:
@@ -289,8 +294,8 @@ class Controller:
                 self._refuse(command, f"cannot pause while {self.state}")
         elif op is Op.RESUME:
             if self.state == S.PAUSED:
-                self._begin_countdown_to(self.direction if self.direction is not NONE else self._desired_direction())
-                self.begin_resume()
+                self.resume_pending = True  # the countdown begins once the belt stands still
+                self._advance_paused(0.0)
             else:
                 self._refuse(command, f"cannot resume while {self.state}")
         elif op is Op.UI_HEARTBEAT:
@@ -322,9 +327,12 @@ class Controller:
     def _start(self, command: Command) -> None:
         reason = self.start_refusal()
         if reason is not None:
+            self.stop_reason = f"start refused: {reason}"
             self._refuse(command, reason)
             return
         self.stop_reason = None
+        if self.status.fall_stop:
+            self.fall_stop.armed = True  # clipped at the start: from now on its opening trips (S8)
         self._begin_countdown_to(self._desired_direction())
         self.begin_countdown()
         self._enter_step(self.step_index)
@@ -449,6 +457,9 @@ class Controller:
 
     def _advance_paused(self, dt_s: float) -> None:
         self.target_kmh = 0.0
+        if self.resume_pending and self._at_standstill():
+            self._begin_countdown_to(self.direction if self.direction is not NONE else self._desired_direction())
+            self.begin_resume()
 
     def _advance_stopping(self, dt_s: float) -> None:
         self.target_kmh = 0.0
@@ -514,6 +525,7 @@ class Controller:
         """transitions' after_state_change callback: record the change as an event."""
         self._event("state", **{"from": self._prev_state, "to": self.state})
         self._prev_state = self.state
+        self.resume_pending = False
         if self.state == S.IDLE:
             self.direction = self.next_direction = NONE
 

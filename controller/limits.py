@@ -84,6 +84,7 @@ class Monitor(BaseModel):
     direction_mismatch_time_s: _bounded(0.05, 1.0)
     underspeed_margin_kmh: _bounded(1.0, 6.0)
     underspeed_time_s: _bounded(0.5, 5.0)
+    stall_fraction: _bounded(0.1, 0.8)
     estop_check_after_s: _bounded(0.2, 2.0)
     estop_margin_kmh: _bounded(0.5, 3.0)
 

@@ -67,7 +67,12 @@ class SimDrive(Drive):
         self.world.apply_command(_RAMP_STOP, self.clock.now_s())
 
     def inject(self, event: str, value: float | None = None) -> None:
-        """Forward a world event (fall, key-out, comms-loss, hr, ...) to the world."""
+        """Forward a world event (fall, key-out, comms-loss, hr, ...) to the world, now.
+
+        The world is first brought up to the clock, so the event happens at this moment and
+        not back at the last read (a fall's sensor delay is measured from here).
+        """
+        self.world.advance_to(self.clock.now_s())
         self.world.inject(event, value)
 
 

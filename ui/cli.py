@@ -14,7 +14,10 @@ EXIT_REFUSED = 2
 #: Subcommands that live in their own module: command -> module with a light top level that
 #: defines configure(subparsers) (adds the subparser and sets `handler=` via set_defaults) and
 #: keeps heavy imports (textual, pymodbus) inside its handler.
-EXTENSIONS: dict[str, str] = {}
+EXTENSIONS: dict[str, str] = {
+    "sim-server": "ui.sim_server",
+    "console": "ui.console_cmd",
+}
 
 
 class _Parser(argparse.ArgumentParser):

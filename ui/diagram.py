@@ -43,7 +43,8 @@ def dot_source() -> str:
 
 def render(fmt: str) -> str:
     if fmt == "mermaid":
-        return mermaid()
+        text = mermaid()
+        return text if text.endswith("\n") else text + "\n"
     dot = shutil.which("dot")
     if dot is None:
         raise RuntimeError("SVG needs graphviz's `dot` (apt-get install graphviz); use --format mermaid")

@@ -81,7 +81,7 @@ def plan_run(args) -> RunPlan:
         try:
             injections.append(parse_injection(text))
         except ValueError as exc:
-            raise Refused(f"--inject {text}: {exc}") from None
+            raise Refused(str(exc) if str(exc).startswith("--inject") else f"--inject {text}: {exc}") from None
     schedule = InjectionSchedule(injections)
     return RunPlan(site, program, profile_name, args.driver, args.allow_reverse, args.fast, schedule,
                    Path(args.trace) if args.trace else None, args.seed)
@@ -151,9 +151,8 @@ class Run:
     def after_tick(self, c: Controller, status, command, now_s: float) -> None:
         dt_s = now_s - self._last_tick_s
         self._last_tick_s = now_s
-        last = c.status
-        if last is not None and last.direction is not Direction.NONE:
-            self.summary.add_tick(last.belt_kmh, last.direction, dt_s)
+        if status is not None and status.direction is not Direction.NONE:  # fresh readings only
+            self.summary.add_tick(status.belt_kmh, status.direction, dt_s)
         events = c.drain_events() if c.events else ()
         for event in events:
             kind = event["event"]
@@ -173,10 +172,10 @@ class Run:
         if c.state in (S.COUNTDOWN, S.RUNNING, S.REVERSING, S.STOPPING) or c._reset_until_s is not None:
             self._silent_since_s = None
             return False
+        if c.state == S.IDLE and c.program_complete:
+            return True  # the program is done: injections still scheduled after it do not matter
         if self.plan.schedule.remaining or c.queue:
             return False
-        if c.state == S.IDLE and c.program_complete:
-            return True
         if c.comms.ok:
             status = c.status
             return status is not None and status.belt_kmh <= c.site.standstill_kmh and c.command_kmh == 0.0

@@ -6,6 +6,8 @@ ramped command do not trip it:
 - overspeed: measured > command + 1.6 km/h for 1 s, or > command + 3.2 km/h for 0.2 s -> e-stop
 - direction mismatch: measured direction differs while measured > 0.3 km/h for 0.2 s -> e-stop
 - underspeed/stall: measured < command - 3.2 km/h for 2 s -> fault
+- stall at walking speeds (an addition to DESIGN.md's rule, which cannot see a jam at
+  3.2 km/h or less): measured < 40 % of a command of at least 0.5 km/h for 2 s -> fault
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from drivers.base import Direction
 OVERSPEED = "overspeed"
 DIRECTION = "direction_mismatch"
 UNDERSPEED = "underspeed"
+STALL_MIN_COMMAND_KMH = 0.5
 
 
 class SpeedMonitor:
@@ -39,7 +42,9 @@ class SpeedMonitor:
         self._hard_s = _since(self._hard_s, excess_kmh > lim.overspeed_hard_margin_kmh, now_s)
         mismatch = belt_kmh > lim.direction_mismatch_kmh and belt_dir is not command_dir
         self._dir_s = _since(self._dir_s, mismatch, now_s)
-        self._under_s = _since(self._under_s, -excess_kmh > lim.underspeed_margin_kmh, now_s)
+        stalled = -excess_kmh > lim.underspeed_margin_kmh or (
+            command_kmh >= STALL_MIN_COMMAND_KMH and belt_kmh < command_kmh * lim.stall_fraction)
+        self._under_s = _since(self._under_s, stalled, now_s)
 
         if self._hard_s is not None and now_s - self._hard_s >= lim.overspeed_hard_time_s:
             return Trip(OVERSPEED, Severity.ESTOP,

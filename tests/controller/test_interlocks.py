@@ -158,3 +158,10 @@ def test_ui_heartbeat():
     assert hb.check(5.0, active=False) is None
     hb.beat(5.0)
     assert hb.present(5.5) is None
+
+
+def test_stall_at_walking_speed_is_a_fault_too():
+    trip, t = run_monitor(1.5, 0.2, FWD, 3.0)
+    assert trip.cause == "underspeed" and trip.severity is Severity.FAULT
+    assert t == pytest.approx(2.0, abs=0.021)
+    assert run_monitor(1.5, 0.7, FWD, 5.0)[0] is None  # 47 % of the command: a lagging belt, not a jam

@@ -157,8 +157,7 @@ class InvariantChecker:
     commands: list[Op] = field(default_factory=list)
 
     def note_command(self, op: Op) -> None:
-        if op is Op.RESET:
-            self.reset_since_latch = True
+        self.commands.append(op)
 
     def check(self, status: DriveStatus | None, cmd: DriveCommand, now_s: float, events=()) -> None:
         c = self.controller
@@ -219,6 +218,8 @@ class InvariantChecker:
         if state in S.LATCHED:
             assert not rising and not starting, f"S7 motion while latched: {where}"
         for event in events:
+            if event["event"] == "command" and event["op"] == Op.RESET.value:
+                self.reset_since_latch = True
             if event["event"] != "state":
                 continue
             source, dest = event["from"], event["to"]

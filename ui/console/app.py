@@ -1,0 +1,365 @@
+"""The operator console: a Textual App in front of the engine (ui/engine.py).
+
+The App is the one place that talks to the engine: operator actions become Commands in the
+controller's queue, and a timer takes the engine's Frames (at most ~10 a second) into the
+`frame` reactive that every screen watches. A second timer sends the UI heartbeat; if this
+thread hangs or dies the heartbeat stops and the controller stops the belt.
+
+Nothing here decides safety. Speed caps, start refusals, reset refusals and interlocks are
+the controller's; the App shows what it says. What the App does decide is access: the lock
+after a session, the operator PIN for the athlete profile, and that a new session starts
+with reverse disarmed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.app import App
+from textual.binding import Binding
+from textual.reactive import var
+
+from controller.commands import Command, Op
+from drivers.base import Direction
+from ui.console import catalog
+from ui.console.keys import ESTOP
+from ui.console.screens.dialogs import ArmReverseDialog, HelpDialog, PinDialog, QuitDialog, SessionsDialog
+from ui.console.screens.lock import LockScreen
+from ui.console.screens.main import MainScreen
+from ui.console.screens.picker import ProgramPicker
+from ui.console.screens.simulator import SimulatorPanel
+from ui.console.sessions import recent_sessions
+from ui.engine import HEARTBEAT_PERIOD_S, Engine, Frame
+from ui.pin import PinError, PinStore, check_format
+
+POLL_PERIOD_S = 0.1
+SOURCE = "console"
+IDLE_LOCK_S = 300.0  # an open session idle this long at standstill ends, and the console locks
+AT_REST_KMH = 0.05
+
+
+class ConsoleApp(App):
+    """The console. `engine` is started (thread) or opened (manual) by whoever made it."""
+
+    CSS_PATH = "console.tcss"
+    TITLE = "retrotread"
+    ENABLE_COMMAND_PALETTE = False
+    BINDINGS = [Binding(ESTOP.keys, "estop", ESTOP.label, priority=True, key_display=ESTOP.display)]
+
+    frame: var[Frame | None] = var(None, always_update=True)
+    message: var[tuple[str, str]] = var(("", "info"))
+
+    def __init__(self, engine: Engine, *, pins: PinStore, program_dirs: list[Path] | None = None,
+                 sessions_dir: Path | None = None, start_locked: bool = True, idle_lock_s: float = IDLE_LOCK_S,
+                 poll: bool = True) -> None:
+        super().__init__()
+        self.engine = engine
+        self.site = engine.site
+        self.pins = pins
+        self.program_dirs = program_dirs if program_dirs is not None else [catalog.SHIPPED_DIR]
+        self.sessions_dir = sessions_dir
+        self.start_locked = start_locked
+        self.idle_lock_s = idle_lock_s
+        self.poll_enabled = poll
+        program = engine.controller.program
+        self.program = program  # what the console last loaded (the controller has its own copy)
+        self.step_total = len(program.steps) if program else None
+        self.locked = False
+        self.quitting = False
+        self.last_summary: dict | None = None
+        self._idle_since_s: float | None = None
+        self._quit_dialog: QuitDialog | None = None
+        self._arm_sent = False  # armed by this console, not yet in a frame
+
+    # ---- life cycle -----------------------------------------------------------------------
+    def on_mount(self) -> None:
+        self.push_screen(MainScreen())
+        self.set_interval(HEARTBEAT_PERIOD_S, self.heartbeat)
+        if self.poll_enabled:
+            self.set_interval(POLL_PERIOD_S, self.poll)
+        self.poll()
+        if not self._pin_exists():
+            self.say("No operator PIN is set: the console cannot lock and the athlete profile is unavailable. "
+                     "Run `retrotread set-pin`, or press L to set one now.", "warn")
+        elif self.start_locked:
+            self.lock("console started")
+
+    def heartbeat(self) -> None:
+        """The UI-heartbeat interlock's input: this thread is alive and its timers run."""
+        self.engine.submit(Command(Op.UI_HEARTBEAT, source=SOURCE))
+
+    def poll(self) -> None:
+        """Take the engine's newest frame (if any) into `frame`, which the screens watch."""
+        frame = self.engine.take()
+        if frame is None:
+            return
+        self.frame = frame
+        self._after_frame(frame)
+
+    def _after_frame(self, frame: Frame) -> None:
+        snap = frame.snapshot
+        if any(e["event"] in ("reverse_armed", "reverse_disarmed") for e in frame.events):
+            self._arm_sent = False
+        for event in frame.events:
+            kind = event["event"]
+            if kind in ("refused", "reset_refused"):
+                what = "reset" if kind == "reset_refused" else event["command"]
+                self.say(f"{what.capitalize()} refused: {event['reason']}", "warn")
+            elif kind in ("estop", "fault"):
+                self.say(f"{'E-STOP' if kind == 'estop' else 'FAULT'}: {event['reason']}", "bad")
+            elif kind == "state" and event["to"] == "idle" and event["from"] in ("estop", "fault"):
+                self.say("Reset done. Nothing moves until you start again.", "good")
+            elif kind == "session_end":
+                self.last_summary = event.get("summary")
+        if frame.loop_error:
+            self.say(f"CONTROL LOOP STOPPED: {frame.loop_error}. The drive was told to stop. Quit and restart.",
+                     "bad")
+        at_rest = snap.belt_kmh <= AT_REST_KMH and snap.command_kmh == 0.0
+        if self.quitting:
+            self._quit_progress(snap, at_rest)
+            return
+        if frame.session_open and snap.state == "idle" and not self.locked:
+            if snap.program_complete:
+                self.end_session("program complete")
+                return
+            if at_rest:
+                self._idle_since_s = snap.t_s if self._idle_since_s is None else self._idle_since_s
+                if snap.t_s - self._idle_since_s >= self.idle_lock_s:
+                    self.end_session(f"idle for {self.idle_lock_s:g} s")
+                return
+        self._idle_since_s = None
+
+    def status_notes(self, frame: Frame) -> tuple[str, ...]:
+        notes = []
+        if frame.record_error:
+            notes.append("sessions not recorded")
+        if not frame.loop_alive:
+            notes.append("control loop not running")
+        return tuple(notes)
+
+    def say(self, text: str, style: str = "info") -> None:
+        self.message = (text, style)
+
+    def _send(self, op: Op, value=None) -> None:
+        self.engine.submit(Command(op, value, source=SOURCE))
+
+    def _snap(self):
+        return self.frame.snapshot if self.frame is not None else None
+
+    # ---- the operator's actions -------------------------------------------------------------
+    def action_estop(self) -> None:
+        self._send(Op.ESTOP)
+        self.say("E-STOP pressed.", "bad")
+
+    def action_start(self) -> None:
+        snap = self._snap()
+        if snap is not None and snap.state == "paused":
+            self._send(Op.RESUME)
+        elif (self.program is not None and self.program.has_reverse and snap is not None
+              and not (snap.reverse_armed or self._arm_sent) and snap.state == "idle"):
+            self._arm(then_start=True)
+        else:
+            self._send(Op.START)
+
+    def action_pause(self) -> None:
+        snap = self._snap()
+        self._send(Op.RESUME if snap is not None and snap.state == "paused" else Op.PAUSE)
+
+    def action_stop(self) -> None:
+        self._send(Op.STOP)
+
+    def action_reset(self) -> None:
+        self._send(Op.RESET)
+
+    def action_faster(self) -> None:
+        self._send(Op.ADJUST_SPEED, 0.1)
+
+    def action_slower(self) -> None:
+        self._send(Op.ADJUST_SPEED, -0.1)
+
+    def action_incline_up(self) -> None:
+        self._send(Op.ADJUST_INCLINE, 0.5)
+
+    def action_incline_down(self) -> None:
+        self._send(Op.ADJUST_INCLINE, -0.5)
+
+    def action_direction(self) -> None:
+        snap = self._snap()
+        if self.program is not None:
+            self.say("The program sets the direction; choose Manual mode (O) to set it yourself.", "warn")
+            return
+        to_reverse = snap is None or snap.upcoming_direction != "reverse"
+        if to_reverse and snap is not None and not snap.reverse_armed:
+            self.say("Arm reverse first (A).", "warn")
+            return
+        self._send(Op.SET_DIRECTION, Direction.REVERSE if to_reverse else Direction.FORWARD)
+
+    def action_arm(self) -> None:
+        snap = self._snap()
+        if snap is not None and snap.reverse_armed:
+            self._send(Op.ARM_REVERSE, False)
+            self.say("Reverse disarmed.", "info")
+        else:
+            self._arm(then_start=False)
+
+    def _arm(self, then_start: bool) -> None:
+        note = "This program runs in reverse: arm it to start." if then_start else ""
+
+        def done(confirmed: bool | None) -> None:
+            if confirmed:
+                self._send(Op.ARM_REVERSE, True)
+                self._arm_sent = True
+                if then_start:
+                    self._send(Op.START)
+            else:
+                self.say("Reverse not armed.", "warn")
+
+        self.push_screen(ArmReverseDialog(note), done)
+
+    def action_programs(self) -> None:
+        entries = catalog.scan(self.program_dirs)
+        snap = self._snap()
+        profiles = {name: p.requires_authorization for name, p in self.site.profiles.items()}
+        picker = ProgramPicker(entries, profiles, lambda e: catalog.default_profile(e, self.site),
+                               lambda e, p: catalog.refusal(e, p, self.site),
+                               snap.program_name if snap and snap.program_name else catalog.MANUAL.label,
+                               snap is None or snap.state == "idle")
+        self.push_screen(picker, self._picked)
+
+    def _picked(self, choice) -> None:
+        if choice is None:
+            return
+        entry, profile_name = choice
+        if self.site.profiles[profile_name].requires_authorization:
+            if not self._pin_exists():
+                self.say(f"The {profile_name} profile needs the operator PIN, and none is set "
+                         "(`retrotread set-pin`).", "warn")
+                return
+            self.push_screen(PinDialog(f"{profile_name.capitalize()} profile: operator PIN", self.check_pin),
+                             lambda ok: self._load(entry, profile_name) if ok else
+                             self.say(f"{profile_name} profile not authorised.", "warn"))
+            return
+        self._load(entry, profile_name)
+
+    def _load(self, entry, profile_name: str, quiet: bool = False) -> None:
+        program, profile = catalog.choice(entry, profile_name, self.site)
+        self._send(Op.LOAD_PROGRAM, (program, profile))
+        self.program = program
+        self.step_total = len(program.steps) if program else None
+        if not quiet:
+            self.say(f"Loading {entry.label} with the {profile_name} profile.", "info")
+
+    def action_simulator(self) -> None:
+        if not self.engine.simulated:
+            self.say("The simulator panel works only with the simulator (sim://).", "warn")
+            return
+        self.push_screen(SimulatorPanel())
+
+    def inject(self, event: str, value: float | None = None) -> None:
+        self.engine.inject(event, value)
+
+    def action_sessions(self) -> None:
+        sessions = recent_sessions(self.sessions_dir) if self.sessions_dir is not None else []
+        self.push_screen(SessionsDialog(sessions, str(self.sessions_dir or "not recorded")))
+
+    def action_help(self) -> None:
+        self.push_screen(HelpDialog())
+
+    # ---- sessions, lock and PIN -------------------------------------------------------------
+    def action_lock(self) -> None:
+        snap = self._snap()
+        if snap is not None and not (snap.state in ("idle", "estop", "fault") and snap.belt_kmh <= AT_REST_KMH):
+            self.say("Stop the belt before ending the session.", "warn")
+            return
+        if not self._pin_exists():
+            self.push_screen(PinDialog("Set the operator PIN", self._set_pin, new=True,
+                                       lead="No operator PIN is set. Choose one (4-12 digits): it unlocks the "
+                                            "console after each session and authorises the athlete profile."),
+                             lambda ok: self.end_session("operator locked") if ok else None)
+            return
+        self.end_session("operator locked")
+
+    def end_session(self, reason: str) -> None:
+        """The session is over: record it, disarm reverse, drop the athlete profile, lock."""
+        self.engine.end_session(reason)
+        snap = self._snap()
+        if snap is not None and snap.reverse_armed:
+            self._send(Op.ARM_REVERSE, False)
+        if snap is not None and snap.state == "idle":
+            self._fresh_program(snap)
+        self.lock(reason)
+
+    def _fresh_program(self, snap) -> None:
+        """Reload the program from its start, on a profile that needs no authorisation."""
+        label = self.program.name if self.program is not None else catalog.MANUAL.label
+        entry = catalog.ProgramEntry(None, label, "manual", self.program)
+        name = snap.profile
+        if self.site.profiles[name].requires_authorization:
+            name = catalog.default_profile(entry, self.site)
+            if self.site.profiles[name].requires_authorization or catalog.refusal(entry, name, self.site):
+                entry, name = catalog.MANUAL, self.site.default_profile
+        self._load(entry, name, quiet=True)
+
+    def lock(self, reason: str) -> None:
+        self._idle_since_s = None
+        if self.locked:
+            return
+        if not self._pin_exists():
+            self.say(f"Session ended ({reason}). No PIN is set, so the console cannot lock: "
+                     "run `retrotread set-pin`.", "warn")
+            return
+        self.locked = True
+        self.push_screen(LockScreen(self.check_pin, f"Session over ({reason}). Enter the operator PIN to unlock."),
+                         self._unlocked)
+
+    def _unlocked(self, ok: bool | None) -> None:
+        self.locked = False
+        self.say("Unlocked. Check the harness and arm reverse again for this session.", "good")
+
+    def check_pin(self, pin: str) -> tuple[bool, str]:
+        try:
+            verdict = self.pins.verify(pin)
+        except PinError as exc:
+            return False, str(exc)
+        return verdict.ok, verdict.message
+
+    def _set_pin(self, pin: str) -> tuple[bool, str]:
+        if (reason := check_format(pin)) is not None:
+            return False, reason
+        try:
+            self.pins.set_pin(pin)
+        except PinError as exc:
+            return False, str(exc)
+        return True, "PIN set"
+
+    def _pin_exists(self) -> bool:
+        try:
+            return self.pins.exists()
+        except PinError:
+            return True  # a damaged PIN file must not unlock anything: check_pin will say why
+
+    # ---- quitting -----------------------------------------------------------------------------
+    async def action_quit(self) -> None:
+        if self._quit_dialog is None:
+            self._quit_dialog = QuitDialog()
+            await self.push_screen(self._quit_dialog, lambda _: setattr(self, "_quit_dialog", None))
+
+    async def action_help_quit(self) -> None:
+        await self.action_quit()
+
+    def begin_quit(self) -> None:
+        """Stop the belt; `_quit_progress` exits once it is at rest."""
+        self.quitting = True
+        snap = self._snap()
+        if snap is None or snap.state not in ("idle", "estop", "fault"):
+            self._send(Op.STOP)
+        if snap is not None:
+            self._quit_progress(snap, snap.belt_kmh <= AT_REST_KMH and snap.command_kmh == 0.0)
+
+    def _quit_progress(self, snap, at_rest: bool) -> None:
+        comms_lost = not snap.interlocks.get("drive_comms", (True, ""))[0]
+        if snap.state in ("idle", "estop", "fault") and (at_rest or comms_lost):
+            self.engine.end_session("quit")
+            self.exit()
+        elif self._quit_dialog is not None:
+            self._quit_dialog.show_progress(snap.belt_kmh, snap.state)

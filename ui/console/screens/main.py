@@ -1,0 +1,101 @@
+"""The main screen: everything the operator needs at a glance, and the operator's keys."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.events import Resize
+from textual.screen import Screen
+from textual.widgets import Button, Footer
+
+from ui.console.keys import MAIN
+from ui.console.widgets.base import Readout
+from ui.console.widgets.chart import SpeedChart
+from ui.console.widgets.countdown import CountdownOverlay
+from ui.console.widgets.eventlog import EventLog
+from ui.console.widgets.panels import InterlockPanel, StepPanel
+from ui.console.widgets.readouts import DirectionBanner, Readings, SpeedReadout, StatusLine
+
+WIDE_COLUMNS = 110
+TALL_ROWS = 34
+HUGE_ROWS = 50
+
+
+class EstopButton(Button):
+    """The visible e-stop. Never takes the focus, so Enter can never press it by accident."""
+
+    can_focus = False
+
+
+class MainScreen(Screen):
+    BINDINGS = [Binding(k.keys, "app." + k.action, k.label, show=k.footer, key_display=k.display)
+                for k in MAIN]
+
+    def compose(self) -> ComposeResult:
+        yield StatusLine(id="status")
+        with Horizontal(id="top"):
+            yield DirectionBanner(id="banner")
+            yield EstopButton("E-STOP SPACE", id="estop-button")
+        with Horizontal(id="middle"):
+            with Vertical(id="left"):
+                yield SpeedReadout(id="speed")
+                yield Readings(id="readings")
+                yield CountdownOverlay(id="countdown")
+            yield InterlockPanel(id="interlocks")
+        yield StepPanel(id="step")
+        with Horizontal(id="bottom"):
+            yield SpeedChart(id="chart")
+            yield EventLog(id="log")
+        yield Readout("", id="message")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        log = self.query_one(EventLog)
+        log.can_focus = False
+        self._fit(self.app.size)
+        self.watch(self.app, "frame", self.show_frame)
+        self.watch(self.app, "message", self.show_message)
+
+    def show_frame(self, frame) -> None:
+        if frame is None:
+            return
+        snap = frame.snapshot
+        app = self.app
+        self.query_one(StatusLine).show(frame, snap.program_name or "Manual mode", app.status_notes(frame))
+        self.query_one(DirectionBanner).show(snap)
+        self.query_one(SpeedReadout).show(snap)
+        self.query_one(Readings).show(frame)
+        self.query_one(InterlockPanel).show(snap)
+        self.query_one(StepPanel).show(frame, app.step_total)
+        self.query_one(SpeedChart).add(frame.samples)
+        self.query_one(EventLog).add(frame.events)
+        self.query_one(CountdownOverlay).show(snap)
+        for state in ("estop", "fault", "running", "idle"):
+            self.set_class(snap.state == state, "-" + state)
+        self.set_class(snap.direction == "reverse" or snap.upcoming_direction == "reverse"
+                       and snap.state in ("countdown", "reversing"), "-reverse")
+
+    def show_message(self, message) -> None:
+        text, style = message
+        widget = self.query_one("#message", Readout)
+        widget.show_content(text)
+        widget.set_modes("-" + style, ("-info", "-good", "-warn", "-bad"))
+
+    def note(self, line: str, style: str = "info") -> None:
+        frame = self.app.frame
+        self.query_one(EventLog).note(frame.snapshot.t_s if frame else 0.0, line, style)
+
+    @on(Button.Pressed, "#estop-button")
+    def _estop(self) -> None:
+        self.app.action_estop()
+
+    def on_resize(self, event: Resize) -> None:
+        self._fit(event.size)
+
+    def _fit(self, size) -> None:
+        """More room, bigger readouts (the rules are in console.tcss)."""
+        self.set_class(size.width >= WIDE_COLUMNS, "-wide")
+        self.set_class(size.height >= TALL_ROWS, "-tall")
+        self.set_class(size.height >= HUGE_ROWS, "-huge")

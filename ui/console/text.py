@@ -1,0 +1,96 @@
+"""Words for the console: labels, times, speeds and one line per controller event. Pure."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+KMH_PER_MPH = 1.609344
+
+STATE_LABELS = {
+    "idle": "IDLE", "countdown": "COUNTDOWN", "running": "RUNNING", "paused": "PAUSED",
+    "stopping": "STOPPING", "reversing": "CHANGING DIRECTION", "estop": "E-STOP", "fault": "FAULT",
+}
+INTERLOCK_LABELS = {
+    "safety_key": "Safety key",
+    "fall_stop": "Fall-stop harness",
+    "drive_comms": "Drive comms",
+    "drive_fault": "Drive",
+    "speed_monitor": "Speed monitor",
+    "ui_heartbeat": "Console heartbeat",
+}
+REVERSE_PHASES = {"ramp_down": "slowing to a stop", "dwell": "holding still", "countdown": "counting down"}
+
+
+def mmss(seconds: float | None) -> str:
+    """Seconds as m:ss (or h:mm:ss); '--:--' for None."""
+    if seconds is None:
+        return "--:--"
+    seconds = max(0, int(seconds))
+    hours, rest = divmod(seconds, 3600)
+    if hours:
+        return f"{hours}:{rest // 60:02d}:{rest % 60:02d}"
+    return f"{rest // 60:02d}:{rest % 60:02d}"
+
+
+def mph(kmh: float) -> float:
+    return kmh / KMH_PER_MPH
+
+
+def countdown_number(left_s: float) -> str:
+    """3.0 -> '3', 2.01 -> '3', 0.4 -> '1', 0 -> '0' (waiting for standstill)."""
+    return str(max(0, math.ceil(left_s - 1e-9)))
+
+
+def distance(metres: float) -> str:
+    return f"{metres:,.0f} m" if metres < 10_000 else f"{metres / 1000:,.2f} km"
+
+
+def step_line(step, left_s: float | None = None) -> str:
+    """'Warm-up · forward 3.0 km/h · 02:30' ('3.0→5.0' for a progression; 'left' if given)."""
+    speed = f"{step.speed_kmh:.1f}"
+    if step.to_speed_kmh is not None:
+        speed += f"→{step.to_speed_kmh:.1f}"
+    incline = f" · {step.incline_pct:g} %" if step.incline_pct else ""
+    time = f"{mmss(left_s)} left" if left_s is not None else mmss(step.duration_s)
+    return f"{step.name} · {step.direction.upper() if step.direction == 'reverse' else step.direction} " \
+           f"{speed} km/h{incline} · {time}"
+
+
+def describe_event(event: dict[str, Any]) -> tuple[str, str]:
+    """One log line for a controller/engine event and its style class: info, good, warn, bad."""
+    kind = event["event"]
+    if kind == "state":
+        style = "bad" if event["to"] in ("estop", "fault") else "info"
+        return f"{event['from']} → {event['to']}", style
+    if kind == "step":
+        cue = f" — {event['cue']}" if event.get("cue") else ""
+        return (f"step {event['index'] + 1}: {event['name']} ({event['direction']}, "
+                f"{event['speed_kmh']:.1f} km/h){cue}", "info")
+    if kind == "estop":
+        return f"E-STOP: {event['reason']}", "bad"
+    if kind == "fault":
+        return f"FAULT: {event['reason']}", "bad"
+    if kind == "refused":
+        return f"{event['command']} refused: {event['reason']}", "warn"
+    if kind == "reset_refused":
+        return f"reset refused: {event['reason']}", "warn"
+    if kind == "program_complete":
+        return f"program complete: {event['name']}", "good"
+    if kind == "operator_stop":
+        return f"stop ({event['source']})", "info"
+    if kind == "reverse_armed":
+        return "reverse ARMED (harness checked, person instructed)", "warn"
+    if kind == "reverse_disarmed":
+        return "reverse disarmed", "info"
+    if kind == "program_loaded":
+        return f"loaded {event['name']} (profile {event['profile']})", "info"
+    if kind == "inject":
+        return f"simulator: {event['name']}", "warn"
+    if kind == "session_start":
+        return f"session started: {event['program']} ({event['profile']})", "good"
+    if kind == "session_end":
+        summary = event.get("summary", {})
+        saved = f", saved as {summary['id']}" if summary.get("id") else ""
+        return f"session ended ({event['reason']}){saved}", "good"
+    return kind, "info"

@@ -1,0 +1,1 @@
+"""The console's widgets: each shows part of a Frame and decides nothing."""

@@ -1,0 +1,34 @@
+"""The event log: one line per controller event, in controller time."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import RichLog
+
+from ui.console.text import describe_event, mmss
+
+STYLES = {"info": "", "good": "green", "warn": "bold yellow", "bad": "bold red"}
+HIDDEN = {"command"}  # the operator's own key presses: the trace has them, the log shows their effect
+
+
+class EventLog(RichLog):
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id, max_lines=500, min_width=20, wrap=True, markup=False, auto_scroll=True)
+
+    def on_mount(self) -> None:
+        self.border_title = "Events"
+
+    def add(self, events) -> None:
+        for event in events:
+            if event["event"] in HIDDEN:
+                continue
+            line, style = describe_event(event)
+            text = Text(mmss(event["t"]) + " ", style="dim")
+            text.append(line, style=STYLES[style])
+            self.write(text)
+
+    def note(self, t_s: float, line: str, style: str = "info") -> None:
+        """A line from the console itself (not the controller)."""
+        text = Text(mmss(t_s) + " ", style="dim")
+        text.append(line, style=STYLES[style])
+        self.write(text)

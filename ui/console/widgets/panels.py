@@ -1,0 +1,86 @@
+"""The interlock panel and the step panel (which becomes the stop-reason panel after a stop)."""
+
+from __future__ import annotations
+
+from rich.text import Text
+
+from ui.console.text import INTERLOCK_LABELS, step_line
+from ui.console.widgets.base import Readout
+
+STEP_MODES = ("-step", "-latched", "-stopped", "-complete")
+
+
+class InterlockPanel(Readout):
+    """Each interlock green (OK) or red with its reason, then whether reverse is armed."""
+
+    def on_mount(self) -> None:
+        self.border_title = "Interlocks"
+
+    def show(self, snap) -> None:
+        text = Text(no_wrap=True, overflow="ellipsis")
+        width = max(len(label) for label in INTERLOCK_LABELS.values()) + 1
+        first = True
+        for name, (ok, why) in snap.interlocks.items():
+            if not first:
+                text.append("\n")
+            first = False
+            label = INTERLOCK_LABELS.get(name, name).ljust(width)
+            if ok:
+                text.append("● ", style="bold green")
+                text.append(label)
+                text.append("OK", style="bold green")
+            else:
+                text.append("✖ ", style="bold red")
+                text.append(label, style="bold")
+                text.append(why or "not OK", style="bold red")
+        text.append("\n")
+        if snap.reverse_armed:
+            text.append("▼ ", style="bold dark_orange")
+            text.append("Reverse".ljust(width))
+            text.append("ARMED", style="bold dark_orange")
+        else:
+            text.append("▼ ", style="dim")
+            text.append("Reverse".ljust(width), style="dim")
+            text.append("not armed" + (" (forward only)" if snap.forward_only else ""), style="dim")
+        self.show_content(text)
+
+
+class StepPanel(Readout):
+    """The current step with its cue and the next step; after a stop, why the machine stopped."""
+
+    def show(self, frame, total_steps: int | None = None) -> None:
+        snap = frame.snapshot
+        text = Text(overflow="ellipsis")
+        if snap.state in ("estop", "fault"):
+            mode = "-latched"
+            title = "E-STOP" if snap.state == "estop" else "FAULT"
+            text.append(f"{title}: {snap.stop_reason or 'stopped'}\n", style="bold")
+            present = [why for ok, why in snap.interlocks.values() if not ok and why]
+            if present:
+                text.append("Still present: " + "; ".join(present) + "\n")
+            else:
+                text.append("No cause present now.\n")
+            text.append("Clear every cause, then R to reset. Reset alone never moves the belt.")
+        elif snap.program_complete and snap.state == "idle":
+            mode = "-complete"
+            text.append(f"Program complete: {snap.program_name}\n", style="bold")
+            text.append("L ends the session and locks the console; O chooses another program.")
+        elif snap.step is not None:
+            mode = "-step"
+            total = f"/{total_steps}" if total_steps else ""
+            text.append(f"Step {snap.step.index + 1}{total}: ", style="bold")
+            text.append(step_line(snap.step, snap.step_left_s) + "\n", style="bold")
+            text.append(f"“{snap.step.cue}”\n" if snap.step.cue else "(no cue)\n", style="italic")
+            text.append("Next: ", style="dim")
+            text.append(step_line(snap.next_step) if snap.next_step else "end of program", style="dim")
+        else:
+            mode = "-stopped"
+            if snap.program_name is None:
+                text.append("Manual mode: ", style="bold")
+                text.append(f"target {snap.target_kmh:.1f} km/h. ↑/↓ speed, D direction, O chooses a program.\n")
+            else:
+                text.append(f"{snap.program_name}\n", style="bold")
+            if snap.state == "idle" and snap.stop_reason:
+                text.append(f"Stopped: {snap.stop_reason}")
+        self.show_content(text)
+        self.set_modes(mode, STEP_MODES)

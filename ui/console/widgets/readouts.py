@@ -1,0 +1,103 @@
+"""The top of the screen: the status line, the direction banner, the speed and the readings."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
+
+from ui.console.text import REVERSE_PHASES, STATE_LABELS, countdown_number, distance, mmss, mph
+from ui.console.widgets.base import Readout
+from ui.console.widgets.bignum import BigNumber
+
+DIRECTION_MODES = ("-forward", "-reverse", "-stopped", "-estop")
+ARROWS = {"forward": "▲", "reverse": "▼"}
+WORDS = {"forward": "FORWARD", "reverse": "REVERSE"}
+EXPLAIN = {"forward": "walking forward, facing the console",
+           "reverse": "WALKING BACKWARD · hold the handrails"}
+
+
+class StatusLine(Readout):
+    """Program · profile · driver on the left, the state on the right."""
+
+    def show(self, frame, program_label: str, notes: tuple[str, ...]) -> None:
+        snap = frame.snapshot
+        text = Text(no_wrap=True, overflow="ellipsis")
+        text.append(f" {STATE_LABELS.get(snap.state, snap.state)} ", style=f"bold reverse")
+        text.append(f"  {program_label} · {snap.profile}")
+        if snap.reverse_armed:
+            text.append("  REVERSE ARMED", style="bold")
+        for note in notes:
+            text.append(f"  ⚠ {note}", style="bold")
+        self.show_content(text)
+        self.set_modes("-" + snap.state, tuple("-" + s for s in STATE_LABELS))
+
+
+class DirectionBanner(Readout):
+    """Which way the belt runs, in a word, an arrow and a colour nobody can misread."""
+
+    def show(self, snap) -> None:
+        state = snap.state
+        if state in ("estop", "fault"):
+            word = "E-STOP" if state == "estop" else "FAULT"
+            mode, line1, line2 = "-estop", f"✖  {word}  ✖", snap.stop_reason or ""
+        elif state in ("countdown", "reversing") and snap.upcoming_direction in WORDS:
+            up = snap.upcoming_direction
+            arrow = ARROWS[up]
+            if snap.countdown_left_s is not None:
+                line2 = f"starting in {countdown_number(snap.countdown_left_s)} · {EXPLAIN[up]}"
+            else:
+                line2 = f"changing direction: {REVERSE_PHASES.get(snap.reverse_phase or '', '')}"
+            mode, line1 = "-" + up, f"{arrow} {arrow}   NEXT: {WORDS[up]}   {arrow} {arrow}"
+        elif snap.direction in WORDS:
+            d = snap.direction
+            arrow = ARROWS[d]
+            mode = "-" + d
+            line1 = f"{arrow} {arrow} {arrow}   {WORDS[d]}   {arrow} {arrow} {arrow}"
+            line2 = {"paused": "PAUSED · slowing to a stop", "stopping": "STOPPING"}.get(state, EXPLAIN[d])
+        else:
+            mode, line1 = "-stopped", "■  STOPPED  ■"
+            nxt = snap.upcoming_direction
+            line2 = f"next start: {ARROWS[nxt]} {WORDS[nxt]}" if nxt in WORDS and not snap.program_complete else ""
+        self.show_content(Text(f"{line1}\n{line2}", justify="center", no_wrap=True, overflow="ellipsis"))
+        self.set_modes(mode, DIRECTION_MODES)
+
+
+class SpeedReadout(Vertical):
+    """The measured belt speed, large, in km/h, with mph beside it and the target below."""
+
+    def compose(self) -> ComposeResult:
+        yield BigNumber(id="speed-kmh")
+        yield Readout("", id="speed-target")
+
+    def show(self, snap) -> None:
+        number = self.query_one("#speed-kmh", BigNumber)
+        number.value = f"{snap.belt_kmh:.1f}"
+        number.side = (Text("km/h", style="bold"), Text(f"{mph(snap.belt_kmh):.1f} mph"))
+        cap = snap.max_reverse_kmh if snap.upcoming_direction == "reverse" else snap.max_forward_kmh
+        self.query_one("#speed-target", Readout).show_content(
+            f"target {snap.target_kmh:.1f} km/h · cap {cap:.1f} {snap.upcoming_direction if snap.upcoming_direction != 'none' else ''}")
+        self.set_class(snap.direction == "reverse", "-reverse")
+
+
+class Readings(Readout):
+    """Incline, times, distances, heart rate, in two aligned columns."""
+
+    def show(self, frame) -> None:
+        snap = frame.snapshot
+        incline = f"{snap.incline_pct:.1f} %"
+        if abs(snap.incline_target_pct - snap.incline_pct) >= 0.05:
+            incline += f" → {snap.incline_target_pct:.1f}"
+        hr = "--" if snap.heart_rate_bpm is None else f"{snap.heart_rate_bpm:.0f} bpm"
+        rows = (("Incline", incline, "Heart", hr),
+                ("Elapsed", mmss(frame.session_s), "Left", mmss(snap.program_left_s)),
+                ("Forward", distance(frame.distance_forward_m), "Back", distance(frame.distance_backward_m)))
+        text = Text(no_wrap=True, overflow="ellipsis")
+        for i, (label1, value1, label2, value2) in enumerate(rows):
+            if i:
+                text.append("\n")
+            text.append(f"{label1:<8}", style="dim")
+            text.append(f"{value1:<13}", style="bold")
+            text.append(f"{label2:<7}", style="dim")
+            text.append(value2, style="bold")
+        self.show_content(text)

@@ -1,0 +1,153 @@
+"""`retrotread console` and `retrotread set-pin`. Light at import: Textual loads in the handler.
+
+Everything the operator gave is checked before the drive is opened (S12): the site config,
+the program against the profile, the profile itself, the driver URL. A refusal is one line on
+stderr and exit code 2, with nothing started.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from pathlib import Path
+
+EXIT_OK, EXIT_REFUSED = 0, 2
+
+
+def configure(sub) -> None:
+    from ui.cli import _seed  # ui.cli is what calls configure(), so it is loaded already
+
+    console = sub.add_parser("console", help="the operator console (Textual); simulator by default")
+    console.add_argument("--driver", default="sim://", metavar="URL",
+                         help="sim:// (default), modbus-tcp://host:port?profile=NAME, modbus-rtu:///dev/tty..., serial://...")
+    console.add_argument("--program", metavar="FILE", help="program to load at start (TOML)")
+    console.add_argument("--profile", help="speed profile: rehab, fitness, athlete (athlete needs the operator PIN)")
+    console.add_argument("--programs", metavar="DIR", action="append", default=[],
+                         help="a directory of programs for the picker, besides the shipped ones (repeatable)")
+    console.add_argument("--sessions", metavar="DIR", default="sessions",
+                         help="where each session's trace and summary go (default ./sessions)")
+    console.add_argument("--config", metavar="FILE", help="site configuration (TOML) over config/default.toml")
+    console.add_argument("--pin-file", metavar="FILE", help="operator PIN file (default ~/.config/retrotread/pin.json)")
+    console.add_argument("--seed", type=_seed, default=0, help="simulator random seed (default 0)")
+    console.set_defaults(handler=cmd_console)
+
+    set_pin = sub.add_parser("set-pin", help="set the operator PIN (stored as a salted scrypt hash)",
+                             description="Set the operator PIN. On a terminal it asks twice; otherwise it reads "
+                                         "the new PIN from the first line of stdin (with a PIN already set: the "
+                                         "current PIN on the first line, the new one on the second).")
+    set_pin.add_argument("--pin-file", metavar="FILE", help="PIN file (default ~/.config/retrotread/pin.json)")
+    set_pin.set_defaults(handler=cmd_set_pin)
+
+
+# ---- retrotread set-pin -----------------------------------------------------------------
+def cmd_set_pin(args, stdin=None, out=None, err=None) -> int:
+    from ui.pin import PinError, PinStore, check_format
+
+    stdin, out, err = stdin or sys.stdin, out or sys.stdout, err or sys.stderr
+    store = PinStore(args.pin_file)
+    interactive = stdin.isatty()
+    lines = None if interactive else stdin.read().splitlines()
+
+    def ask(prompt: str) -> str:
+        if interactive:
+            return getpass.getpass(prompt)
+        return lines.pop(0).strip() if lines else ""
+
+    try:
+        if store.exists():
+            verdict = store.verify(ask("Current PIN: "))
+            if not verdict.ok:
+                print(f"retrotread: {verdict.message} (forgotten? delete {store.path} and set a new one)", file=err)
+                return EXIT_REFUSED
+        pin = ask("New PIN (4-12 digits): ")
+        if (reason := check_format(pin)) is not None:
+            print(f"retrotread: set-pin: {reason}", file=err)
+            return EXIT_REFUSED
+        if interactive and getpass.getpass("The same PIN again: ") != pin:
+            print("retrotread: set-pin: the two PINs differ; nothing changed", file=err)
+            return EXIT_REFUSED
+        store.set_pin(pin)
+    except PinError as exc:
+        print(f"retrotread: {exc}", file=err)
+        return EXIT_REFUSED
+    print(f"operator PIN set ({store.path}: salted scrypt hash, never the PIN)", file=out)
+    return EXIT_OK
+
+
+# ---- retrotread console -------------------------------------------------------------------
+class Refused(Exception):
+    """Input refused before anything started; the message is one line."""
+
+
+def plan(args):
+    """Check everything; return (site, program, profile, pins, program dirs). Raises Refused."""
+    from controller.errors import InputError
+    from controller.limits import load_site_config
+    from controller.program import check_program, load_program
+    from ui.console.catalog import SHIPPED_DIR
+    from ui.pin import PinError, PinStore
+
+    try:
+        site = load_site_config(args.config)
+        program = load_program(args.program) if args.program else None
+    except InputError as exc:
+        raise Refused(str(exc)) from None
+    name = args.profile or (program.profile if program else None) or site.default_profile
+    if name not in site.profiles:
+        where = "--profile" if args.profile else f"{program.source}: profile"
+        raise Refused(f"{where}: unknown profile {name!r} (known: {', '.join(site.profiles)})")
+    profile = site.profiles[name]
+    if program is not None:
+        try:
+            check_program(program, profile)
+        except InputError as exc:
+            raise Refused(str(exc)) from None
+    pins = PinStore(args.pin_file)
+    try:
+        has_pin = pins.exists()
+    except PinError as exc:
+        raise Refused(str(exc)) from None
+    if profile.requires_authorization and not has_pin:
+        raise Refused(f"profile {name!r} needs the operator PIN, and none is set: run `retrotread set-pin`")
+    dirs = [SHIPPED_DIR]
+    for text in args.programs:
+        path = Path(text)
+        if not path.is_dir():
+            raise Refused(f"--programs {text}: no such directory")
+        dirs.append(path)
+    if not args.programs and Path("programs").is_dir():
+        dirs.append(Path("programs"))
+    return site, program, profile, pins, dirs
+
+
+def cmd_console(args) -> int:
+    try:
+        site, program, profile, pins, dirs = plan(args)
+    except Refused as exc:
+        print(f"retrotread: {exc}", file=sys.stderr)
+        return EXIT_REFUSED
+
+    from drivers import DriveError
+    from ui.engine import Engine
+
+    try:
+        engine = Engine(site, profile, program, driver_url=args.driver, seed=args.seed,
+                        ui_heartbeat_timeout_s=1.0, sessions_dir=Path(args.sessions))
+        engine.start()
+    except DriveError as exc:
+        print(f"retrotread: {exc} (nothing moved)", file=sys.stderr)
+        return EXIT_REFUSED
+    from ui.console.app import ConsoleApp
+
+    try:
+        ConsoleApp(engine, pins=pins, program_dirs=dirs, sessions_dir=Path(args.sessions),
+                   start_locked=True).run()
+    finally:
+        if not engine.stop(timeout_s=120.0):
+            print("retrotread: the control loop did not stop within 120 s; the drive's own watchdog "
+                  "stops the belt", file=sys.stderr)
+    if engine.loop_error:
+        print(f"retrotread: {engine.loop_error}", file=sys.stderr)
+        return 3
+    return EXIT_OK

@@ -1,0 +1,367 @@
+"""The console's control thread: the Controller, the drive and the control loop, off the UI.
+
+The UI never calls the controller. It `submit`s commands (the controller's queue, drained at
+the next tick) and `take`s Frames: the newest Snapshot plus everything that happened since
+the last take (events, chart samples, distances), published at most `publish_hz` times a
+second, so however fast the loop runs the UI redraws at a calm rate and never blocks a tick.
+
+Two ways to run the same hooks:
+- `start()` / `stop()`: a thread with its own asyncio loop in real time (the console);
+- `open()` / `advance(seconds)` / `close()`: in the caller's event loop on a SimClock the
+  caller steps (Pilot and snapshot tests: deterministic, no wall time involved).
+
+The engine keeps the session record (ui/console/sessions.py): a session opens at the first
+countdown and closes when the UI says it is over. It holds no safety logic: stops, refusals
+and interlocks are the controller's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import threading
+from collections import deque
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from controller import states as S
+from controller.clock import Clock, MonotonicClock, SimClock
+from controller.commands import Command, Op
+from controller.core import Controller
+from controller.limits import Profile, SiteConfig
+from controller.loop import LoopStats, run_loop
+from controller.program import Program
+from controller.snapshot import Snapshot
+from drivers import DriveError, open_drive
+from drivers.base import Drive, DriveCommand, DriveStatus
+from ui.console.sessions import SessionRecorder
+from ui.run import RunSummary
+
+HEARTBEAT_PERIOD_S = 0.25  # how often a live console beats (the UI's timer; advance() mimics it)
+STOP_EVENTS = ("estop", "fault", "refused", "reset_refused")
+#: The switch interval while the loop thread runs: a thread waiting for the GIL gets it within
+#: this long, so a busy UI delays a control tick by at most about this much (default 5 ms).
+GIL_SWITCH_INTERVAL_S = 0.0005
+
+
+@dataclass(frozen=True, slots=True)
+class SimView:
+    """What the simulator panel shows of the simulated world."""
+
+    key_in: bool
+    harness_on: bool
+    comms_ok: bool
+    fallen: bool
+    heart_rate_bpm: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class Frame:
+    """One UI update: the newest snapshot and everything merged since the previous frame."""
+
+    seq: int
+    snapshot: Snapshot
+    events: tuple[dict[str, Any], ...]
+    samples: tuple[tuple[float, float, float, str], ...]  # (t_s, target_kmh, belt_kmh, direction)
+    distance_forward_m: float
+    distance_backward_m: float
+    session_open: bool
+    session_s: float
+    sim: SimView | None
+    loop_alive: bool
+    loop_error: str | None
+    record_error: str | None
+
+
+class Engine:
+    """Owns the Controller, the drive and the loop; see the module docstring."""
+
+    def __init__(self, site: SiteConfig, profile: Profile, program: Program | None = None, *,
+                 driver_url: str = "sim://", drive: Drive | None = None, clock: Clock | None = None,
+                 seed: int = 0, ui_heartbeat_timeout_s: float | None = 1.0,
+                 sessions_dir: str | Path | None = None, publish_hz: float = 10.0, chart_hz: float = 2.0,
+                 keep_lateness: bool = False) -> None:
+        self.site = site
+        self.clock = clock or MonotonicClock()
+        if drive is None:
+            options = {"clock": self.clock, "seed": seed, "site": site} if driver_url.startswith("sim:") else {}
+            drive = open_drive(driver_url, **options)  # DriveError (bad URL) before anything runs
+        self.drive = drive
+        self.controller = Controller(site, profile, program, now_s=self.clock.now_s(),
+                                     ui_heartbeat_timeout_s=ui_heartbeat_timeout_s)
+        self.rate_hz = site.control_rate_hz
+        self.stats = LoopStats(keep_lateness=keep_lateness)
+        self.recorder = SessionRecorder(sessions_dir) if sessions_dir is not None else None
+        self._publish_every = max(1, round(self.rate_hz / publish_hz))
+        self._sample_every = max(1, round(self.rate_hz / chart_hz))
+        self._tick = 0
+        self._last_tick_s: float | None = None
+        # shared with the UI thread, under _lock
+        self._lock = threading.Lock()
+        self._frame_parts: dict[str, Any] | None = None
+        self._seq = self._taken_seq = 0
+        self._events: list[dict[str, Any]] = []
+        self._samples: list[tuple[float, float, float, str]] = []
+        # requests from the UI thread, applied on the control thread
+        self._injections: deque[tuple[str, float | None]] = deque()
+        self._end_requests: deque[str] = deque()
+        self._tick_events: list[dict[str, Any]] = []
+        # session bookkeeping (control thread)
+        self.summary = RunSummary()
+        self._session_t0_s: float | None = None
+        self._session_s = 0.0
+        self._session_info: dict[str, Any] = {}
+        # thread mode
+        self._thread: threading.Thread | None = None
+        self._opened = threading.Event()
+        self._open_error: BaseException | None = None
+        self._stop_requested = False
+        self._loop_alive = False
+        self._loop_error: str | None = None
+        # manual mode
+        self._ui_alive = True
+        self._last_beat_s = -1e9
+
+    # ---- what the UI calls (any thread) ------------------------------------------------
+    @property
+    def simulated(self) -> bool:
+        return bool(getattr(self.drive, "simulated", False))
+
+    @property
+    def drive_name(self) -> str:
+        return getattr(self.drive, "name", "drive")
+
+    def submit(self, command: Command) -> None:
+        """Queue an operator command for the next tick."""
+        self.controller.submit(command)
+
+    def inject(self, event: str, value: float | None = None) -> None:
+        """Queue a simulator event (sim only) for the next tick."""
+        if not self.simulated:
+            raise RuntimeError("events can be injected only into the simulator")
+        self._injections.append((event, value))
+
+    def end_session(self, reason: str) -> None:
+        """Close the open session's record at the next tick (no-op when none is open)."""
+        self._end_requests.append(reason)
+
+    def take(self) -> Frame | None:
+        """The frame published since the last take, or None when nothing is new."""
+        with self._lock:
+            if self._frame_parts is None or self._seq == self._taken_seq:
+                return None
+            self._taken_seq = self._seq
+            events, self._events = tuple(self._events), []
+            samples, self._samples = tuple(self._samples), []
+            return Frame(seq=self._seq, events=events, samples=samples, **self._frame_parts)
+
+    # ---- thread mode --------------------------------------------------------------------
+    def start(self, open_timeout_s: float = 10.0) -> None:
+        """Open the drive and run the loop on a new thread; raises DriveError if it won't open."""
+        sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
+        self._thread = threading.Thread(target=self._thread_main, name="retrotread-control")
+        self._thread.start()
+        if not self._opened.wait(open_timeout_s):
+            self._stop_requested = True
+            raise DriveError(f"{self.drive_name}: did not open within {open_timeout_s:g} s")
+        if self._open_error is not None:
+            self._thread.join()
+            raise self._open_error
+
+    def stop(self, timeout_s: float = 60.0) -> bool:
+        """Bring the belt to a stop, close the drive, end the thread. True once it has ended."""
+        if self._thread is None:
+            return True
+        self.end_session("console closed")
+        self.submit(Command(Op.STOP, source="console closing"))
+        self._stop_requested = True
+        self._thread.join(timeout_s)
+        return not self._thread.is_alive()
+
+    @property
+    def loop_error(self) -> str | None:
+        """Why the control loop ended abnormally (the drive was closed), or None."""
+        return self._loop_error
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def _thread_main(self) -> None:
+        try:
+            asyncio.run(self._serve())
+        except BaseException as exc:  # a bug in the loop: the drive is closed, the UI must say so
+            self._loop_error = f"control loop stopped: {type(exc).__name__}: {exc}"
+            self._publish()
+        finally:
+            self._opened.set()
+
+    async def _serve(self) -> None:
+        try:
+            await self.drive.open()
+        except BaseException as exc:
+            self._open_error = exc
+            await self.drive.close()
+            return
+        finally:
+            self._opened.set()
+        self._loop_alive = True
+        try:
+            await run_loop(self.controller, self.drive, self.clock, self.rate_hz, before_tick=self._before_tick,
+                           after_tick=self._after_tick, should_stop=self._should_stop, stats=self.stats)
+        finally:
+            self._loop_alive = False
+            await self._finish()
+
+    def _should_stop(self, c: Controller) -> bool:
+        if not self._stop_requested and threading.main_thread().is_alive():
+            return False
+        if not self._stop_requested:  # the UI thread is gone without closing us: stop the belt
+            self._stop_requested = True
+            c.submit(Command(Op.STOP, source="console gone"))
+            return False
+        status = c.status
+        at_rest = c.command_kmh == 0.0 and status is not None and status.belt_kmh <= c.site.standstill_kmh
+        return c.state in (S.IDLE, *S.LATCHED) and (at_rest or not c.comms.ok)
+
+    # ---- manual mode (tests) --------------------------------------------------------------
+    async def open(self) -> None:
+        """Open the drive in the caller's event loop (manual mode, on a SimClock)."""
+        if not isinstance(self.clock, SimClock):
+            raise RuntimeError("manual mode needs a SimClock")
+        await self.drive.open()
+        self._loop_alive = True
+        self._publish()
+
+    async def advance(self, seconds: float, *, ui_alive: bool = True) -> None:
+        """Run the loop for `seconds` of simulated time. `ui_alive`: beat as a live console would."""
+        self._ui_alive = ui_alive
+        period_s = 1.0 / self.rate_hz
+        end_s = self.clock.now_s() + seconds
+        self.clock.advance_to(self.clock.now_s() + period_s)
+        await run_loop(self.controller, self.drive, self.clock, self.rate_hz, before_tick=self._before_tick,
+                       after_tick=self._after_tick, stats=self.stats,
+                       should_stop=lambda c: self.clock.now_s() >= end_s - 1e-9)
+        self._publish()
+
+    async def close(self) -> None:
+        """Manual mode: close the drive and the session record."""
+        self._loop_alive = False
+        await self._finish()
+
+    async def _finish(self) -> None:
+        await self.drive.close()
+        if self._session_t0_s is not None:
+            event = self._end_session("console closed", self.clock.now_s())
+            with self._lock:
+                self._events.append(event)
+        if self.recorder is not None:
+            self.recorder.close()
+        self._publish()
+
+    # ---- the loop's hooks (control thread) -----------------------------------------------
+    def _before_tick(self, now_s: float) -> None:
+        while self._injections:
+            event, value = self._injections.popleft()
+            self.drive.inject(event, value)
+            name = event if value is None else f"{event}:{value:g}"
+            self._tick_events.append({"t": now_s, "event": "inject", "name": name})
+        if self._thread is None and self._ui_alive and now_s - self._last_beat_s >= HEARTBEAT_PERIOD_S:
+            self._last_beat_s = now_s
+            self.controller.submit(Command(Op.UI_HEARTBEAT, source="console"))
+
+    def _after_tick(self, c: Controller, status: DriveStatus | None, command: DriveCommand,
+                    now_s: float) -> None:
+        dt_s = 0.0 if self._last_tick_s is None else now_s - self._last_tick_s
+        self._last_tick_s = now_s
+        events = self._tick_events + c.drain_events() if self._tick_events else c.drain_events()
+        self._tick_events = []
+        if self._session_t0_s is None and any(e["event"] == "state" and e["to"] == S.COUNTDOWN for e in events):
+            self._begin_session(now_s, events)
+        if self._session_t0_s is not None:
+            self._record(c, status, command, now_s, dt_s, events)
+        while self._end_requests:
+            reason = self._end_requests.popleft()
+            if self._session_t0_s is not None:
+                events.append(self._end_session(reason, now_s))
+        self._tick += 1
+        with self._lock:
+            self._events.extend(events)
+            if self._tick % self._sample_every == 0:
+                self._samples.append((now_s, c.target_kmh, c.status.belt_kmh if c.status else 0.0,
+                                      c.status.direction.value if c.status else "none"))
+        if self._tick % self._publish_every == 0:
+            self._publish()
+
+    def _record(self, c: Controller, status, command, now_s: float, dt_s: float, events) -> None:
+        if c.status is not None:
+            self.summary.add_tick(c.status.belt_kmh, c.status.direction, dt_s)
+        self._session_s = now_s - self._session_t0_s
+        for event in events:
+            if event["event"] in STOP_EVENTS:
+                self.summary.stops.append(f"{event['t'] - self._session_t0_s:.1f} s {event['event']}: "
+                                          f"{event['reason']}")
+            elif event["event"] == "operator_stop":
+                self.summary.stops.append(f"{event['t'] - self._session_t0_s:.1f} s operator stop")
+            elif event["event"] == "program_complete":
+                self._session_info["program_complete"] = True
+        trace = self.recorder.trace if self.recorder is not None else None
+        if trace is not None:
+            for event in events:
+                trace.event(event)
+            trace.tick(c, status, command, now_s)
+
+    def _begin_session(self, now_s: float, events: list[dict[str, Any]]) -> None:
+        self.summary = RunSummary()
+        self._session_t0_s = now_s
+        self._session_s = 0.0
+        c = self.controller
+        self._session_info = {"program": c.program.name if c.program else "manual", "profile": c.profile.name,
+                              "driver": self.drive_name, "program_complete": False}
+        event = {"t": now_s, "event": "session_start", **self._session_info}
+        del event["program_complete"]
+        if self.recorder is not None:
+            event["id"] = self.recorder.begin(now_s)
+        events.insert(0, event)
+
+    def _end_session(self, reason: str, now_s: float) -> dict[str, Any]:
+        self.summary.duration_s = now_s - self._session_t0_s
+        summary = {
+            **self._session_info, "end_reason": reason,
+            "duration_s": round(self.summary.duration_s, 1),
+            "distance_forward_m": round(self.summary.distance_m["forward"], 1),
+            "distance_backward_m": round(self.summary.distance_m["reverse"], 1),
+            "time_forward_s": round(self.summary.time_s["forward"], 1),
+            "time_backward_s": round(self.summary.time_s["reverse"], 1),
+            "stops": list(self.summary.stops),
+        }
+        event = {"t": now_s, "event": "session_end", "reason": reason}
+        if self.recorder is not None:
+            if self.recorder.trace is not None:
+                self.recorder.trace.event(event)
+            summary = self.recorder.end(summary)
+        self._session_t0_s = None
+        return {**event, "summary": summary}
+
+    def _publish(self) -> None:
+        c = self.controller
+        sim = None
+        if self.simulated:
+            world = self.drive.world
+            sim = SimView(world.sensors.safety_key, world.sensors.harness_clipped, world.comms_ok,
+                          world.person_fallen, world.sensors.heart_rate_bpm)
+        parts = dict(
+            snapshot=c.snapshot(),
+            distance_forward_m=self.summary.distance_m["forward"],
+            distance_backward_m=self.summary.distance_m["reverse"],
+            session_open=self._session_t0_s is not None,
+            session_s=self._session_s,
+            sim=sim,
+            loop_alive=self._loop_alive,
+            loop_error=self._loop_error,
+            record_error=self.recorder.error if self.recorder is not None else None,
+        )
+        with self._lock:
+            self._frame_parts = parts
+            self._seq += 1
