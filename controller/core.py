@@ -13,7 +13,8 @@ from collections import deque
 from typing import Any
 
 from controller import states as S
-from controller.commands import Command, Op
+from controller.commands import Command
+from controller.operator import OperatorCommands
 from controller.interlocks import Severity, Trip, drive_fault, fall_stop, safety_key
 from controller.interlocks.comms import CommsWatchdog
 from controller.interlocks.estop_escalation import CAUSE as ESCALATION_CAUSE, EstopEscalation
@@ -27,10 +28,9 @@ from drivers.base import Direction, DriveCommand, DriveStatus, StopMode
 FORWARD, REVERSE, NONE = Direction.FORWARD, Direction.REVERSE, Direction.NONE
 RAMP_DOWN, DWELL, REVERSE_COUNTDOWN = "ramp_down", "dwell", "countdown"
 FAULT_RESET_WINDOW_S = 0.5  # how long a reset pulses the drive's fault-reset before giving up
-MANUAL_MAX_KMH = float("inf")
 
 
-class Controller:
+class Controller(OperatorCommands):
     """The brain. Feed it one DriveStatus (or None when the read failed) per tick."""
 
     def __init__(self, site: SiteConfig, profile: Profile, program: Program | None = None, *,
@@ -249,94 +249,7 @@ class Controller:
         self.monitor.clear()
         self._motion_reset()
 
-    # ---- operator commands ------------------------------------------------------------
-    def start_refusal(self) -> str | None:
-        """Why a start from idle is refused now, or None."""
-        if self.state != S.IDLE:
-            return f"cannot start while {self.state}"
-        if self.program_complete:
-            return "program complete: load a program to start again"
-        if (reason := self.comms.present()) is not None:
-            return reason
-        if self.status is None:
-            return "no status from the drive yet"
-        if (reason := safety_key.present(self.status)) is not None:
-            return reason
-        if (reason := drive_fault.present(self.status)) is not None:
-            return reason
-        if self._desired_direction() is REVERSE:
-            return fall_stop.reverse_refusal(self.status, self.reverse_armed)
-        return None
-
-    def start_permitted(self) -> bool:
-        """Guard of `begin_countdown`."""
-        return self.start_refusal() is None
-
-    def _apply(self, command: Command) -> None:
-        op = command.op
-        if op is not Op.UI_HEARTBEAT:  # every operator action is in the trace, in order
-            value = command.value
-            self._event("command", op=op.value, source=command.source,
-                        **({"value": getattr(value, "value", value)} if isinstance(value, (int, float, Direction)) else {}))
-        if op is Op.ESTOP:
-            self._trip(Trip("operator", Severity.ESTOP, f"e-stop pressed ({command.source})"))
-        elif op is Op.STOP:
-            if self.state in (S.COUNTDOWN, S.RUNNING, S.PAUSED, S.REVERSING):
-                self.stop_reason = f"operator stop ({command.source})"
-                self._event("operator_stop", source=command.source)
-                self.begin_stop()
-        elif op is Op.START:
-            self._start(command)
-        elif op is Op.PAUSE:
-            if self.state == S.RUNNING:
-                self.begin_pause()
-            else:
-                self._refuse(command, f"cannot pause while {self.state}")
-        elif op is Op.RESUME:
-            if self.state == S.PAUSED:
-                self.resume_pending = True  # the countdown begins once the belt stands still
-                self._advance_paused(0.0)
-            else:
-                self._refuse(command, f"cannot resume while {self.state}")
-        elif op is Op.UI_HEARTBEAT:
-            if self.ui_heartbeat is not None:
-                self.ui_heartbeat.beat(self.now_s)
-        elif op is Op.RESET:
-            self._request_reset()
-        elif op is Op.ARM_REVERSE:
-            self._arm_reverse(bool(command.value), command)
-        elif op is Op.ADJUST_SPEED:
-            self._adjust_speed(float(command.value), command)
-        elif op is Op.ADJUST_INCLINE:
-            self._adjust_incline(float(command.value))
-        elif op is Op.SET_DIRECTION:
-            self._set_direction(command.value, command)
-        elif op is Op.LOAD_PROGRAM:
-            if self.state != S.IDLE:
-                self._refuse(command, "load a program only while idle")
-            else:
-                program, profile = command.value
-                self._set_program(program, profile)
-                self._motion_reset()
-                self._event("program_loaded", name=program.name if program else "manual",
-                            profile=self.profile.name)
-
-    def _refuse(self, command: Command, reason: str) -> None:
-        self._event("refused", command=command.op.value, reason=reason)
-
-    def _start(self, command: Command) -> None:
-        reason = self.start_refusal()
-        if reason is not None:
-            self.stop_reason = f"start refused: {reason}"
-            self._refuse(command, reason)
-            return
-        self.stop_reason = None
-        if self.status.fall_stop:
-            self.fall_stop.armed = True  # clipped at the start: from now on its opening trips (S8)
-        self._begin_countdown_to(self._desired_direction())
-        self.begin_countdown()
-        self._enter_step(self.step_index)
-
+    # ---- countdowns and starts ----------------------------------------------------------
     def _begin_countdown_to(self, direction: Direction) -> None:
         """Count down before a start; the other way round, only after the standstill dwell (S3)."""
         self.next_direction = direction
@@ -350,47 +263,14 @@ class Controller:
         return self.last_run_direction is not NONE and direction is not self.last_run_direction
 
     def _ready_to_start(self) -> bool:
-        """Countdown over, belt still, and (for a new direction) still for dwell + countdown."""
-        if self.now_s < self.countdown_end_s or not self._at_standstill():
+        """Countdown over and the belt still throughout it (S6) -- for a new direction, still
+        for the dwell and then the countdown (S3). A belt that creeps restarts the wait."""
+        if self.now_s < self.countdown_end_s or not self._at_standstill() or self.standstill_since_s is None:
             return False
+        needed_s = self.profile.countdown_s
         if self._changes_direction(self.next_direction):
-            still_s = self.now_s - self.standstill_since_s if self.standstill_since_s is not None else -1.0
-            return still_s >= self.profile.dwell_s + self.profile.countdown_s
-        return True
-
-    def _arm_reverse(self, armed: bool, command: Command) -> None:
-        if not armed and REVERSE in (self.direction, self.next_direction) and self.state in S.ACTIVE:
-            self._refuse(command, "stop the belt before disarming reverse")
-            return
-        self.reverse_armed = armed
-        self._event("reverse_armed" if armed else "reverse_disarmed", source=command.source)
-
-    def _adjust_speed(self, delta_kmh: float, command: Command) -> None:
-        if self.state != S.RUNNING:
-            self._refuse(command, f"speed can change only while running (now {self.state})")
-            return
-        cap_kmh = self.profile.max_kmh(self.direction)
-        wanted = min(max(self._step_target_kmh() + delta_kmh, self.profile.start_speed_kmh), cap_kmh)
-        if self.program is None:
-            self.manual_target_kmh = wanted
-        else:
-            self.speed_override_kmh = wanted
-
-    def _adjust_incline(self, delta_pct: float) -> None:
-        wanted = min(max(self.incline_target_pct + delta_pct, 0.0), self.profile.incline_max_pct)
-        self.incline_override_pct = wanted
-
-    def _set_direction(self, direction: Direction, command: Command) -> None:
-        if self.program is not None:
-            self._refuse(command, "the program sets the direction")
-            return
-        if direction is REVERSE and (reason := fall_stop.reverse_refusal(self.status, self.reverse_armed)):
-            self._refuse(command, reason)
-            return
-        self.manual_direction = direction
-        self.manual_target_kmh = min(self.manual_target_kmh, self.profile.max_kmh(direction))
-        if self.state == S.RUNNING and direction is not self.direction:
-            self._begin_reversal(direction)
+            needed_s += self.profile.dwell_s
+        return self.now_s - self.standstill_since_s >= needed_s
 
     # ---- per-state advance (runs after the interlocks and commands) ----------------------
     def _at_standstill(self) -> bool:

@@ -13,7 +13,7 @@ import pydantic
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from drivers.base import Direction
-from controller.errors import InputError, from_validation_error, read_toml
+from controller.errors import from_validation_error, read_toml
 
 KMH_PER_MPS = 3.6
 

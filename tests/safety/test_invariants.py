@@ -14,7 +14,7 @@ import pytest
 from controller import states as S
 from controller.commands import Op
 from controller.limits import load_site_config
-from drivers.base import Direction, StopMode
+from drivers.base import StopMode
 from safety_harness import DT_S, REV, FWD, Bench, program
 
 ROOT = Path(__file__).resolve().parents[2]
