@@ -1,23 +1,28 @@
 """The simulated treadmill served on a serial device as a Biodex RTM 400.
 
-`retrotread sim-server --serial DEVICE --protocol biodex` calls `serve(world, DEVICE, "biodex")`.
+`retrotread sim-server --serial DEVICE --protocol biodex` runs `serve(world, DEVICE, "biodex",
+stop=EVENT)` in a thread; tests start a `SerialSimServer` in the background.
 The world is the same `SimWorld` that `sim://` drives (belt + drive, person, sensors),
 advanced on a monotonic clock about every 10 ms whether or not bytes arrive, so its drive's
-own comm-loss watchdog works here too: when control commands stop coming for the world's
-`comm_loss_timeout_s` (0.5 s by default) while the belt runs, the drive latches a comm-loss
-fault and ramps the belt to zero by itself (S9). Only control commands (0x80-0x86) feed the
-watchdog; status requests do not, so a controller that only polls is still stopped.
+own comm-loss watchdog works here too: when control commands stop coming for 0.5 s
+(`comm_loss_timeout_s`; the protocol has no way to set it, so the unit brings its own)
+while the belt runs, the drive latches a comm-loss fault and ramps the belt to zero by
+itself (S9). Only control commands (0x80-0x86) feed the watchdog; status requests do not,
+so a controller that only polls is still stopped.
 
 How the simulated unit plays the command set (drivers/biodex.py has the bytes):
 - 0x80 start runs the belt at the set speed in the set direction; refused (NACK, HWFLT)
-  while a drive fault is latched. 0x81 stop ramp-stops, and also clears a latched fault
-  whose cause is gone (the set has no reset command). 0x82 speed above the drive's maximum
-  and 0x83 elevation above its maximum are refused (NACK, RANGE), never clamped.
-- 0x84 direction is accepted only at standstill and not started (NACK, RANGE otherwise).
-- 0xA0 reads the measured speed (rounded up), 0xA2 the direction of travel while the belt
-  moves (else the set direction), 0xA7 the comm status (errors since the last 0xA7),
-  system status 1 (lanyard, comm-loss and drive faults) and a third byte with the
-  simulator's fall-stop switch (bit 0 fitted, bit 1 OK). 0xA3-0xA6 answer zeros.
+  while a drive fault is latched.
+- 0x81 stop uses the drive's quick-stop ramp: the set's one stop serves e-stops, and normal
+  stops the controller has already ramped down. It also clears a latched fault whose cause
+  is gone (the set has no reset command).
+- 0x82 speed above the drive's maximum and 0x83 elevation above its maximum are refused
+  (NACK, RANGE), never clamped. 0x84 direction is accepted only at standstill and not
+  started (NACK, RANGE otherwise).
+- 0xA0 reads the measured speed (any motion reads at least 0.1), 0xA2 the direction of
+  travel while the belt moves (else the set direction), 0xA7 the comm status (errors since
+  the last 0xA7), system status 1 (lanyard, comm-loss and drive faults) and a third byte
+  with the simulator's fall-stop switch (bit 0 fitted, bit 1 OK). 0xA3-0xA6 answer zeros.
 - Not emulated: multi-drop addresses, 0xB0-0xB3 (NACK, ILLG).
 - An injected comms loss cuts the line: nothing is received or answered.
 """
@@ -39,6 +44,7 @@ from sim.world import SimWorld
 log = logging.getLogger(__name__)
 
 PROTOCOLS = ("biodex",)
+DEFAULT_COMM_LOSS_TIMEOUT_S = 0.5  # the simulated unit's own watchdog (DESIGN.md)
 POLL_S = 0.01  # the server wakes at least this often to advance the world
 REOPEN_S = 0.2  # wait before reopening a device that failed
 FIRMWARE = b"VER_1.00SIM"  # 11 ASCII characters, as the manual's "VER_X.XX..."
@@ -143,7 +149,7 @@ class BiodexDevice:
         run = self.started
         self.world.apply_command(DriveCommand(
             run=run, direction=self.direction, speed_kmh=self.speed_kmh if run else 0.0,
-            incline_pct=self.incline_pct, stop_mode=StopMode.RAMP, fault_reset=fault_reset), t_s)
+            incline_pct=self.incline_pct, stop_mode=StopMode.QUICK, fault_reset=fault_reset), t_s)
 
     def _system_bits(self, safety_key: bool) -> int:
         bits = 0 if safety_key else bx.SYS_LANYARD_OFF
@@ -171,17 +177,23 @@ class SerialSimServer:
     def __init__(self, world: SimWorld, device: str, protocol: str = "biodex", *,
                  baud: int = 9600, units: str = "mph",
                  clock: Callable[[], float] = time.monotonic,
+                 comm_loss_timeout_s: float | None = DEFAULT_COMM_LOSS_TIMEOUT_S,
                  stop: threading.Event | None = None) -> None:
         if protocol not in PROTOCOLS:
             raise ValueError(f"unknown serial protocol {protocol!r} (known: {', '.join(PROTOCOLS)})")
         if units not in ("mph", "kmh"):
             raise ValueError(f"unknown speed unit {units!r} (known: mph, kmh)")
+        if comm_loss_timeout_s is not None:
+            if not 0.0 < comm_loss_timeout_s < float("inf"):
+                raise ValueError(f"comm_loss_timeout_s {comm_loss_timeout_s} must be finite and > 0")
+            world.belt.comm_loss_timeout_s = comm_loss_timeout_s
         self.world = world
         self.device = device
         self.baud = baud
         self.simulated = BiodexDevice(world, bx.SpeedUnit(units))
         self.lock = threading.Lock()
-        self.ready = threading.Event()  # set once the device is open
+        self.ready = threading.Event()  # set while the device is open
+        self.open_error: str | None = None  # why the device last failed to open
         self._stop = stop if stop is not None else threading.Event()
         self._clock = clock
         self._t0 = clock() - world.t_s  # world time continues from where it is
@@ -214,8 +226,13 @@ class SerialSimServer:
     def __exit__(self, *exc) -> None:
         self.stop()
 
-    def run(self) -> None:
-        """Serve until stopped; reopen the device after an error."""
+    def run(self, ready: Callable[["SerialSimServer"], None] | None = None,
+            first_open_raises: bool = False) -> None:
+        """Serve until stopped; reopen the device after an error.
+
+        With `first_open_raises`, a device that cannot be opened the first time raises
+        OSError instead of being retried.
+        """
         complained = False
         while not self._stop.is_set():
             try:
@@ -223,15 +240,22 @@ class SerialSimServer:
                                      parity=serial.PARITY_NONE, stopbits=serial.STOPBITS_ONE,
                                      timeout=POLL_S, write_timeout=1.0)
             except (serial.SerialException, OSError, ValueError) as exc:
+                self.open_error = str(exc)
+                if first_open_raises:
+                    raise OSError(f"cannot open {self.device}: {exc}") from None
                 if not complained:
                     log.warning("sim-server: cannot open %s: %s (retrying)", self.device, exc)
                     complained = True
                 self._stop.wait(REOPEN_S)
                 continue
-            complained = False
+            complained = first_open_raises = False
+            self.open_error = None
             log.info("sim-server: serving a simulated Biodex RTM 400 on %s at %d baud 8N1",
                      self.device, self.baud)
             self.ready.set()
+            if ready is not None:
+                ready(self)
+                ready = None
             try:
                 self._serve(port)
             except (serial.SerialException, OSError) as exc:
@@ -254,9 +278,17 @@ class SerialSimServer:
 
 def serve(world: SimWorld, device: str, protocol: str = "biodex", *, baud: int = 9600,
           units: str = "mph", stop: threading.Event | None = None,
+          comm_loss_timeout_s: float | None = DEFAULT_COMM_LOSS_TIMEOUT_S,
+          ready: Callable[[SerialSimServer], None] | None = None,
           clock: Callable[[], float] = time.monotonic) -> None:
-    """Serve `world` on `device` as `protocol` in this thread until `stop` is set (or Ctrl-C).
+    """Serve `world` on `device` as `protocol`, blocking, until `stop` is set (or Ctrl-C).
 
-    ValueError for an unknown protocol or speed unit, before anything is opened.
+    Run it in a thread from asyncio (`asyncio.to_thread`) and set `stop` to end it. The
+    unit's watchdog is its own (the protocol cannot set one): `comm_loss_timeout_s` replaces
+    the world's (None keeps it). ValueError for an unknown protocol or speed unit and
+    OSError if the device cannot be opened at first, both before serving anything; a device
+    that fails later is reopened. `ready(server)` is called (in this thread) once open.
     """
-    SerialSimServer(world, device, protocol, baud=baud, units=units, clock=clock, stop=stop).run()
+    server = SerialSimServer(world, device, protocol, baud=baud, units=units, clock=clock,
+                             comm_loss_timeout_s=comm_loss_timeout_s, stop=stop)
+    server.run(ready=ready, first_open_raises=True)

@@ -196,8 +196,10 @@ class Run:
         return EXIT_STOPPED, f"stopped before the end of the program: {reason}"
 
 
-async def execute(plan: RunPlan, out=sys.stdout, err=sys.stderr) -> int:
+async def execute(plan: RunPlan, out=None, err=None) -> int:
     """Open the drive, run the loop to the end, close the drive; return the exit code."""
+    out = out or sys.stdout
+    err = err or sys.stderr
     clock = SimClock() if plan.fast else MonotonicClock()
     options = {"clock": clock, "seed": plan.seed, "site": plan.site} if plan.driver_url.startswith("sim:") else {}
     try:
