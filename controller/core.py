@@ -118,6 +118,8 @@ class Controller(OperatorCommands):
         self._steps = program.steps if program else ()
         self.base_profile = profile
         self.profile = program.effective_profile(profile) if program else profile
+        self._forward_cap_kmh = self.profile.forward_max_kmh
+        self._reverse_cap_kmh = self.profile.reverse_max_kmh
         self.step_index = 0
         self.step_elapsed_s = 0.0
         self.speed_override_kmh: float | None = None
@@ -322,7 +324,12 @@ class Controller(OperatorCommands):
                                        else step.incline_pct)
         elif self.incline_override_pct is not None:
             self.incline_target_pct = self.incline_override_pct
-        self.target_kmh = min(self._step_target_kmh(), self.profile.max_kmh(self.direction))
+        if self.speed_override_kmh is None and step is not None and step.to_speed_kmh is None:
+            target_kmh = step.speed_kmh  # the usual case, without the calls
+        else:
+            target_kmh = self._step_target_kmh()
+        cap_kmh = self._reverse_cap_kmh if self.direction is REVERSE else self._forward_cap_kmh
+        self.target_kmh = target_kmh if target_kmh < cap_kmh else cap_kmh  # S4
 
     def _begin_reversal(self, direction: Direction) -> None:
         if direction is REVERSE and (reason := fall_stop.reverse_refusal(self.status, self.reverse_armed)):
@@ -382,8 +389,9 @@ class Controller(OperatorCommands):
         else:
             accel = profile.accel_mps2(self.direction) if state == S.RUNNING else 0.0
             self.command_kmh = ramp_speed_kmh(self.command_kmh, self.target_kmh, accel, profile.decel_mps2, dt_s)
-        self.incline_cmd_pct = ramp_incline_pct(self.incline_cmd_pct, self.incline_target_pct,
-                                                profile.incline_rate_pct_s, dt_s)
+        if self.incline_cmd_pct != self.incline_target_pct:
+            self.incline_cmd_pct = ramp_incline_pct(self.incline_cmd_pct, self.incline_target_pct,
+                                                    profile.incline_rate_pct_s, dt_s)
         run = self.command_kmh > 0.0
         if run:
             self.travel_direction = self.last_run_direction = self.direction

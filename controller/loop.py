@@ -37,6 +37,8 @@ async def run_loop(controller: Controller, drive: Drive, clock: Clock, rate_hz: 
     start_s = clock.now_s()
     tick = 0
     jump_to = getattr(clock, "advance_to", None)  # simulated time: no coroutine needed to "sleep"
+    read_now = getattr(drive, "read_now", None)  # an in-process drive that never waits
+    write_now = getattr(drive, "write_now", None)
     while True:
         due_s = start_s + tick * period_s
         if jump_to is not None:
@@ -49,12 +51,15 @@ async def run_loop(controller: Controller, drive: Drive, clock: Clock, rate_hz: 
         if before_tick is not None:
             before_tick(now_s)
         try:
-            status = await drive.read()
+            status = read_now() if read_now is not None else await drive.read()
         except DriveCommsError:
             status = None
         command = controller.update(status, now_s)
         try:
-            await drive.write(command)
+            if write_now is not None:
+                write_now(command)
+            else:
+                await drive.write(command)
         except DriveCommsError:
             controller.report_write_failure()
         if after_tick is not None:

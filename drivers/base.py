@@ -20,6 +20,10 @@ lost connection; they never block for longer than about one control period. The
 controller treats a failed read as "no news" and latches a comms fault once the drive has
 been silent for the comms timeout.
 
+An in-process drive that never waits (the simulator) may also offer `read_now()` and
+`write_now(cmd)`: synchronous twins of `read` and `write` with the same results and errors.
+The control loop uses them when present, so simulated time costs no event-loop round trips.
+
 Units are in the names. Direction is an enum everywhere, never the sign of a speed
 (a negative speed command once made a real treadmill accelerate).
 """

@@ -45,13 +45,21 @@ class SimDrive(Drive):
             raise DriveCommsError(f"{self.name}: no reply (injected comms loss)")
 
     async def read(self) -> DriveStatus:
+        return self.read_now()
+
+    async def write(self, command: DriveCommand) -> None:
+        self.write_now(command)
+
+    def read_now(self) -> DriveStatus:
+        """read(), synchronously (the simulator never waits)."""
         world = self.world
         world.advance_to(self.clock.now_s())
         if not world.comms_ok:
             raise DriveCommsError(f"{self.name}: no reply (injected comms loss)")
         return world.status()
 
-    async def write(self, command: DriveCommand) -> None:
+    def write_now(self, command: DriveCommand) -> None:
+        """write(), synchronously."""
         world = self.world
         if not world.comms_ok:
             world.advance_to(self.clock.now_s())

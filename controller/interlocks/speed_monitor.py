@@ -25,10 +25,17 @@ STALL_MIN_COMMAND_KMH = 0.5
 class SpeedMonitor:
     """Holds one since-when timer per condition; `check` runs once per tick."""
 
-    __slots__ = ("limits", "_over_s", "_hard_s", "_dir_s", "_under_s")
+    __slots__ = ("limits", "_over_s", "_hard_s", "_dir_s", "_under_s",
+                 "_over_kmh", "_hard_kmh", "_dir_kmh", "_under_kmh", "_stall_fraction")
 
     def __init__(self, limits: Monitor) -> None:
         self.limits = limits
+        # plain floats: this runs every tick, and a model attribute costs more than a slot
+        self._over_kmh = limits.overspeed_margin_kmh
+        self._hard_kmh = limits.overspeed_hard_margin_kmh
+        self._dir_kmh = limits.direction_mismatch_kmh
+        self._under_kmh = limits.underspeed_margin_kmh
+        self._stall_fraction = limits.stall_fraction
         self.clear()
 
     def clear(self) -> None:
@@ -36,16 +43,21 @@ class SpeedMonitor:
 
     def check(self, command_kmh: float, command_dir: Direction, belt_kmh: float,
               belt_dir: Direction, now_s: float) -> Trip | None:
-        lim = self.limits
         excess_kmh = belt_kmh - command_kmh
-        self._over_s = _since(self._over_s, excess_kmh > lim.overspeed_margin_kmh, now_s)
-        self._hard_s = _since(self._hard_s, excess_kmh > lim.overspeed_hard_margin_kmh, now_s)
-        mismatch = belt_kmh > lim.direction_mismatch_kmh and belt_dir is not command_dir
+        self._over_s = _since(self._over_s, excess_kmh > self._over_kmh, now_s)
+        self._hard_s = _since(self._hard_s, excess_kmh > self._hard_kmh, now_s)
+        mismatch = belt_kmh > self._dir_kmh and belt_dir is not command_dir
         self._dir_s = _since(self._dir_s, mismatch, now_s)
-        stalled = -excess_kmh > lim.underspeed_margin_kmh or (
-            command_kmh >= STALL_MIN_COMMAND_KMH and belt_kmh < command_kmh * lim.stall_fraction)
+        stalled = -excess_kmh > self._under_kmh or (
+            command_kmh >= STALL_MIN_COMMAND_KMH and belt_kmh < command_kmh * self._stall_fraction)
         self._under_s = _since(self._under_s, stalled, now_s)
+        if self._over_s is None and self._hard_s is None and self._dir_s is None and self._under_s is None:
+            return None  # the usual case: nothing abnormal
+        return self._verdict(command_kmh, command_dir, belt_kmh, belt_dir, now_s)
 
+    def _verdict(self, command_kmh: float, command_dir: Direction, belt_kmh: float,
+                 belt_dir: Direction, now_s: float) -> Trip | None:
+        lim = self.limits
         if self._hard_s is not None and now_s - self._hard_s >= lim.overspeed_hard_time_s:
             return Trip(OVERSPEED, Severity.ESTOP,
                         f"overspeed: belt {belt_kmh:.1f} km/h against {command_kmh:.1f} commanded")

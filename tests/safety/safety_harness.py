@@ -1,8 +1,8 @@
 """A synchronous bench for safety tests: the real Controller against the real simulator.
 
-`Bench.tick()` does exactly what controller/loop.py does for one tick (read -> update ->
-write through the SimDrive, comms failures included), on a SimClock, without an event loop:
-SimDrive's coroutines never suspend, so they are driven with `send(None)`. After every tick
+`Bench.tick()` does exactly what controller/loop.py does for one tick with the simulator
+(read -> update -> write through SimDrive's synchronous read_now/write_now, comms failures
+included), on a SimClock, without an event loop. After every tick
 `InvariantChecker.check()` asserts S1-S11 against what the controller saw and commanded.
 """
 
@@ -78,12 +78,12 @@ class Bench:
         self.clock.advance_to(self.ticks * DT_S)
         now_s = self.clock.now_s()
         try:
-            status = run_now(self.drive.read())
+            status = self.drive.read_now()
         except DriveCommsError:
             status = None
         command = self.controller.update(status, now_s)
         try:
-            run_now(self.drive.write(command))
+            self.drive.write_now(command)
         except DriveCommsError:
             self.controller.report_write_failure()
         self.status, self.command = status, command

@@ -8,6 +8,7 @@ tick. The number of examples comes from the hypothesis profile (tests/conftest.p
 `ci` (default, 500) or `long` (`--hypothesis-profile=long`).
 """
 
+import pytest
 from hypothesis import event, strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
@@ -18,6 +19,7 @@ from controller.program import parse_program
 from safety_harness import Bench
 
 SITE = load_site_config()
+pytestmark = pytest.mark.timeout(3600)  # the long profile runs for many minutes; 120 s is for the rest
 WORLD_EVENTS = ["fall", "key-out", "key-in", "harness-off", "harness-on", "comms-loss", "comms-restore",
                 "drive-fault", "overspeed", "stall"]
 SIMPLE_OPS = [Op.START, Op.STOP, Op.ESTOP, Op.PAUSE, Op.RESUME, Op.RESET]
