@@ -37,6 +37,7 @@ class Controller(OperatorCommands):
                  allow_reverse: bool = False, now_s: float = 0.0,
                  ui_heartbeat_timeout_s: float | None = None) -> None:
         self.site = site
+        self._standstill_kmh = site.standstill_kmh
         self.queue: deque[Command] = deque()  # appended from any thread, drained here
         self.events: list[dict[str, Any]] = []
         self.now_s = now_s
@@ -94,7 +95,12 @@ class Controller(OperatorCommands):
 
     def update(self, status: DriveStatus | None, now_s: float) -> DriveCommand:
         """One control tick: interlocks, operator commands, state, ramps -> the command."""
-        dt_s = 0.0 if self._last_s is None else min(max(now_s - self._last_s, 0.0), 0.1)
+        # the period actually elapsed, bounded: a stalled loop must not make one giant ramp step
+        dt_s = 0.0 if self._last_s is None else now_s - self._last_s
+        if dt_s < 0.0:
+            dt_s = 0.0
+        elif dt_s > 0.1:
+            dt_s = 0.1
         self._last_s = self.now_s = now_s
         trip = self.comms.update(status is not None and not self._write_failed, now_s)
         self._write_failed = False
@@ -387,7 +393,10 @@ class Controller(OperatorCommands):
         elif state in S.LATCHED:
             self.command_kmh = ramp_speed_kmh(self.command_kmh, 0.0, 0.0, profile.estop_decel_mps2, dt_s)
         else:
-            accel = profile.accel_mps2(self.direction) if state == S.RUNNING else 0.0
+            accel = 0.0
+            if state == S.RUNNING:
+                reverse = self.direction is REVERSE
+                accel = profile.accel_reverse_mps2 if reverse else profile.accel_forward_mps2
             self.command_kmh = ramp_speed_kmh(self.command_kmh, self.target_kmh, accel, profile.decel_mps2, dt_s)
         if self.incline_cmd_pct != self.incline_target_pct:
             self.incline_cmd_pct = ramp_incline_pct(self.incline_cmd_pct, self.incline_target_pct,
@@ -396,7 +405,7 @@ class Controller(OperatorCommands):
         if run:
             self.travel_direction = self.last_run_direction = self.direction
             self.standstill_since_s = None
-        elif self.status is not None and self.status.belt_kmh <= self.site.standstill_kmh:
+        elif self.status is not None and self.status.belt_kmh <= self._standstill_kmh:
             self.travel_direction = NONE
             if self.standstill_since_s is None:
                 self.standstill_since_s = self.now_s

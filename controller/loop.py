@@ -68,6 +68,7 @@ async def run_loop(controller: Controller, drive: Drive, clock: Clock, rate_hz: 
         stats.ticks = tick
         if should_stop is not None and should_stop(controller):
             return stats
-        late_ticks = int((clock.now_s() - start_s) / period_s) - tick
-        if late_ticks > 0:  # overran: skip the missed slots rather than bursting through them
-            tick += late_ticks
+        if jump_to is None:
+            late_ticks = int((clock.now_s() - start_s) / period_s) - tick
+            if late_ticks > 0:  # overran: skip the missed slots rather than bursting through them
+                tick += late_ticks

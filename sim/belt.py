@@ -26,9 +26,12 @@ Model, per substep of `dt_s` (at most 0.02 s, explicit Euler):
 
 from __future__ import annotations
 
+import math
 import random
 
 from drivers.base import Direction, DriveCommand, DriveStatus, StopMode
+
+SQRT6 = math.sqrt(6.0)  # scales (u1 + u2 - 1), variance 1/6, to unit variance
 
 KMH_PER_MPS = 3.6
 
@@ -70,7 +73,7 @@ class Belt:
         "velocity_mps", "ref_mps", "enabled", "fault_code", "incline_pct",
         "drive_accel_mps2", "comm_loss_timeout_s", "overspeed", "stall",
         "_target_mps", "_rate_mps2", "_stopping", "_dir_sign", "_incline_target_pct",
-        "_last_command_s", "_rng",
+        "_last_command_s", "_rng", "_uniform",
     )
 
     def __init__(self, seed: int = 0, comm_loss_timeout_s: float = 0.5) -> None:
@@ -90,6 +93,7 @@ class Belt:
         self._incline_target_pct = 0.0
         self._last_command_s = 0.0
         self._rng = random.Random(seed)
+        self._uniform = self._rng.random
 
     # -- commands and faults -------------------------------------------------------------
 
@@ -209,7 +213,12 @@ class Belt:
 
     def status(self, safety_key: bool, fall_stop: bool | None,
                heart_rate_bpm: float | None) -> DriveStatus:
-        """One measurement: |v| plus seeded gaussian noise, exactly 0 at rest."""
+        """One measurement: |v| plus seeded noise of standard deviation sigma, exactly 0 at rest.
+
+        The noise is triangular, (u1 + u2 - 1) * sqrt(6) * sigma with u uniform in [0, 1): the
+        same sigma as a gaussian at a tenth of the cost of random.gauss, which matters at
+        180,000 readings per simulated hour.
+        """
         v_kmh = self.velocity_mps * KMH_PER_MPS
         speed_kmh = v_kmh if v_kmh >= 0.0 else -v_kmh
         if speed_kmh < ENCODER_ZERO_KMH:
@@ -217,7 +226,8 @@ class Belt:
             direction = _NONE
         else:
             sigma_kmh = NOISE_SIGMA_KMH + NOISE_SIGMA_FRACTION * speed_kmh
-            measured_kmh = speed_kmh + self._rng.gauss(0.0, sigma_kmh)
+            uniform = self._uniform
+            measured_kmh = speed_kmh + (uniform() + uniform() - 1.0) * SQRT6 * sigma_kmh
             if measured_kmh <= 0.0:
                 measured_kmh = 0.0
                 direction = _NONE

@@ -111,7 +111,11 @@ def test_s3_direction_change_goes_through_ramp_down_dwell_and_countdown():
     profile = bench.controller.profile
     assert bench.command.direction is REV and bench.command.speed_kmh == profile.start_speed_kmh
     assert bench.now_s - still_from >= profile.dwell_s + profile.countdown_s - DT_S
-    assert [p for i, p in enumerate(phases) if i == 0 or phases[i - 1] != p][:3] == ["ramp_down", "dwell", "countdown"]
+    sequence = [p for i, p in enumerate(phases) if i == 0 or phases[i - 1] != p][:-1]  # last: None (running)
+    # ramp down, dwell, countdown; a belt creeping back over 0.05 km/h (noise as it settles)
+    # sends the dwell back to ramp_down and restarts it, but never skips it
+    assert sequence[0] == "ramp_down" and sequence[-2:] == ["dwell", "countdown"], sequence
+    assert "countdown" not in sequence[:-1], sequence
     assert bench.now_s - t_change > profile.dwell_s + profile.countdown_s
 
 
