@@ -81,6 +81,11 @@ class Controller(OperatorCommands):
         return steps[self.step_index] if self.step_index < len(steps) else None
 
     @property
+    def reset_pending(self) -> bool:
+        """A reset is waiting for the drive to clear its fault (the fault-reset pulse)."""
+        return self._reset_until_s is not None
+
+    @property
     def program_complete(self) -> bool:
         return self.program is not None and self.step_index >= len(self.program.steps)
 

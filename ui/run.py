@@ -169,7 +169,7 @@ class Run:
 
     def finished(self, c: Controller) -> bool:
         """DESIGN.md's end-of-run rule."""
-        if c.state in (S.COUNTDOWN, S.RUNNING, S.REVERSING, S.STOPPING) or c._reset_until_s is not None:
+        if c.state in (S.COUNTDOWN, S.RUNNING, S.REVERSING, S.STOPPING) or c.reset_pending:
             self._silent_since_s = None
             return False
         if c.state == S.IDLE and c.program_complete:
