@@ -102,6 +102,9 @@ class SiteConfig(BaseModel):
     fall_sensor_delay_s: _bounded(0.0, 1.0)
     monitor: Monitor
     profiles: dict[str, Profile]
+    #: The drive and treadmill mechanics ([drive] table): validated by drivers/site.py, which
+    #: the controller does not import (controller/ knows only the drive contract).
+    drive: dict[str, Any] | None = None
 
     @model_validator(mode="after")
     def _default_exists(self) -> "SiteConfig":

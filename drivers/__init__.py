@@ -53,7 +53,12 @@ def parse_query(url: str, allowed: set[str]) -> dict[str, str]:
 
 
 def open_drive(url: str = "sim://", **options) -> Drive:
-    """Build (not yet open) the drive named by `url`. Options go to the backend's factory."""
+    """Build (not yet open) the drive named by `url`.
+
+    Options go to the backend's `from_url`, and every backend accepts the same four, using
+    what it needs: `clock` and `seed` (the simulator), `site` (a SiteConfig) and `site_file`
+    (the --config path, whose [drive] table a Modbus drive reads).
+    """
     scheme = urlsplit(url).scheme if "://" in url else ""
     target = SCHEMES.get(scheme)
     if target is None:

@@ -315,7 +315,7 @@ def _choice(url: str, query: dict[str, str], key: str, allowed, default):
     return value
 
 
-def from_url(url: str, *, clock=None, seed=None, site=None) -> SerialLineDrive:
+def from_url(url: str, *, clock=None, seed=None, site=None, site_file=None) -> SerialLineDrive:
     """Build (not open) a SerialLineDrive from a serial:// URL; DriveUrlError if unusable.
 
     `clock`, `seed` and `site` are accepted for the factory's sake and not used: the line

@@ -84,7 +84,7 @@ class SimDrive(Drive):
         self.world.inject(event, value)
 
 
-def from_url(url: str, *, clock: Clock | None = None, seed: int = 0, site=None) -> SimDrive:
+def from_url(url: str, *, clock: Clock | None = None, seed: int = 0, site=None, site_file=None) -> SimDrive:
     """Build a SimDrive from `sim://[?seed=N&fall_stop=none|fitted&tether_m=M]`.
 
     `site` (a controller.limits.SiteConfig) supplies the fall-sensor delay and the drive's

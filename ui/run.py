@@ -48,6 +48,7 @@ class RunPlan:
     schedule: InjectionSchedule
     trace_path: Path | None
     seed: int
+    site_file: str | None = None
 
 
 def plan_run(args) -> RunPlan:
@@ -84,7 +85,7 @@ def plan_run(args) -> RunPlan:
             raise Refused(str(exc) if str(exc).startswith("--inject") else f"--inject {text}: {exc}") from None
     schedule = InjectionSchedule(injections)
     return RunPlan(site, program, profile_name, args.driver, args.allow_reverse, args.fast, schedule,
-                   Path(args.trace) if args.trace else None, args.seed)
+                   Path(args.trace) if args.trace else None, args.seed, args.config)
 
 
 @dataclass
@@ -201,7 +202,7 @@ async def execute(plan: RunPlan, out=None, err=None) -> int:
     out = out or sys.stdout
     err = err or sys.stderr
     clock = SimClock() if plan.fast else MonotonicClock()
-    options = {"clock": clock, "seed": plan.seed, "site": plan.site} if plan.driver_url.startswith("sim:") else {}
+    options = {"clock": clock, "seed": plan.seed, "site": plan.site, "site_file": plan.site_file}
     try:
         drive = open_drive(plan.driver_url, **options)
     except DriveError as exc:

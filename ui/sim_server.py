@@ -59,6 +59,10 @@ def configure(subparsers) -> None:
     parser.add_argument("--baud", type=int, help="baud rate (default: 19200 for RTU, the protocol's own for --serial)")
     parser.add_argument("--parity", choices=["N", "E", "O"], default="N", help="RTU parity (default N)")
     parser.add_argument("--stopbits", type=int, choices=[1, 2], default=1, help="RTU stop bits (default 1)")
+    parser.add_argument("--control-tcp", type=_tcp_address, metavar="[HOST:]PORT",
+                        help="with --modbus-rtu: also serve Modbus TCP here (for the control unit)")
+    parser.add_argument("--emulate-line-speed", action="store_true",
+                        help="with --modbus-rtu: delay replies by the wire time at --baud (ptys are instant)")
     parser.add_argument("--config", metavar="FILE", help="site file: its [drive] table (scaling, inputs)")
     parser.add_argument("--seed", type=int, default=0, help="simulator random seed (default 0)")
     parser.set_defaults(handler=run)
@@ -97,6 +101,10 @@ def run(args) -> int:
     if args.protocol and not args.serial:
         print("retrotread: sim-server --protocol goes with --serial DEVICE", file=sys.stderr)
         return EXIT_REFUSED
+    if (args.control_tcp or args.emulate_line_speed) and not args.modbus_rtu:
+        print("retrotread: sim-server --control-tcp and --emulate-line-speed go with --modbus-rtu",
+              file=sys.stderr)
+        return EXIT_REFUSED
     try:
         site, drive_site, profile = _load(args)
     except ValueError as exc:
@@ -134,19 +142,23 @@ async def _serve(args, world, site, drive_site, profile) -> None:
     from sim.server_modbus import serve
 
     def ready(server) -> None:
-        if server.address is not None:
+        if server.device is None:
             host, port = server.address
             where = f"modbus-tcp://{host}:{port}"
         else:
             where = f"modbus-rtu://{server.device}?baud={args.baud or 19200}&parity={args.parity}"
+        also = ""
+        if server.device is not None and server.address is not None:
+            also = f", also modbus-tcp://{server.address[0]}:{server.address[1]}"
         print(f"serving {profile.name} on {where} (drive unit {server.unit}, I/O unit "
-              f"{server.site.io_unit}, control unit {server.control_unit}); Ctrl-C stops", flush=True)
+              f"{server.site.io_unit}, control unit {server.control_unit}{also}); Ctrl-C stops", flush=True)
 
     if args.modbus_tcp:
         await serve(world, profile, drive_site, tcp=args.modbus_tcp, unit=args.unit,
                     control_unit=args.control_unit, ready=ready)
     else:
         await serve(world, profile, drive_site, rtu=(args.modbus_rtu, args.baud or 19200, args.parity, args.stopbits),
+                    control_tcp=args.control_tcp, emulate_line_speed=args.emulate_line_speed,
                     unit=args.unit, control_unit=args.control_unit, ready=ready)
 
 
