@@ -8,7 +8,7 @@ write is reported so that it counts against the comms watchdog.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Awaitable, Callable
 
 from controller.clock import Clock
 from controller.core import Controller
@@ -27,7 +27,7 @@ class LoopStats:
 
 
 async def run_loop(controller: Controller, drive: Drive, clock: Clock, rate_hz: float, *,
-                   before_tick: Callable[[float], None] | None = None,
+                   before_tick: Callable[[float], Awaitable[None] | None] | None = None,
                    after_tick: TickHook | None = None,
                    should_stop: Callable[[Controller], bool] | None = None,
                    stats: LoopStats | None = None) -> LoopStats:
@@ -48,8 +48,8 @@ async def run_loop(controller: Controller, drive: Drive, clock: Clock, rate_hz: 
         now_s = clock.now_s()
         if stats.keep_lateness:
             stats.lateness_s.append(now_s - due_s)
-        if before_tick is not None:
-            before_tick(now_s)
+        if before_tick is not None and (pending := before_tick(now_s)) is not None:
+            await pending  # e.g. injections sent to a served simulator
         try:
             status = read_now() if read_now is not None else await drive.read()
         except DriveCommsError:

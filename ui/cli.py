@@ -53,6 +53,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--fast", action="store_true", help="simulated time, as fast as the machine allows (sim only)")
     run.add_argument("--inject", action="append", metavar="EVENT@SECONDS", default=[],
                      help="inject an event (sim only), e.g. fall@30, key-out@12, hr:150@60, op-stop@90")
+    run.add_argument("--sim-control", metavar="HOST:PORT",
+                     help="the control unit of a served simulator (retrotread sim-server): lets --inject "
+                          "drive it when --driver points at it")
     run.add_argument("--trace", metavar="FILE", help="write a JSON Lines trace")
     run.add_argument("--config", metavar="FILE", help="site configuration (TOML) over config/default.toml")
     run.add_argument("--seed", type=_seed, default=0, help="simulator random seed (default 0)")

@@ -49,6 +49,7 @@ class RunPlan:
     trace_path: Path | None
     seed: int
     site_file: str | None = None
+    sim_control: tuple[str, int] | None = None  # a served simulator's control unit, for --inject
 
 
 def plan_run(args) -> RunPlan:
@@ -75,8 +76,14 @@ def plan_run(args) -> RunPlan:
         raise Refused(f"{program.source}: {first.path}: the program runs in reverse; check the harness "
                       "and add --allow-reverse")
     is_sim = args.driver.startswith("sim:")
-    if not is_sim and (args.fast or args.inject):
-        raise Refused(f"--driver {args.driver}: --fast and --inject work only with the simulator (sim://)")
+    if not is_sim and args.fast:
+        raise Refused(f"--driver {args.driver}: --fast works only with the simulator (sim://)")
+    if not is_sim and args.inject and not args.sim_control:
+        raise Refused(f"--driver {args.driver}: --inject works only with the simulator (sim://), or with a "
+                      "served simulator named by --sim-control HOST:PORT")
+    sim_control = _parse_host_port(args.sim_control) if args.sim_control else None
+    if sim_control and is_sim:
+        raise Refused("--sim-control: the in-process simulator (sim://) needs no control channel")
     injections = []
     for text in args.inject or []:
         try:
@@ -85,7 +92,18 @@ def plan_run(args) -> RunPlan:
             raise Refused(str(exc) if str(exc).startswith("--inject") else f"--inject {text}: {exc}") from None
     schedule = InjectionSchedule(injections)
     return RunPlan(site, program, profile_name, args.driver, args.allow_reverse, args.fast, schedule,
-                   Path(args.trace) if args.trace else None, args.seed, args.config)
+                   Path(args.trace) if args.trace else None, args.seed, args.config, sim_control)
+
+
+def _parse_host_port(text: str) -> tuple[str, int]:
+    host, _, port = text.rpartition(":")
+    try:
+        number = int(port)
+    except ValueError:
+        number = 0
+    if not host or not 0 < number < 65536:
+        raise Refused(f"--sim-control {text}: expected HOST:PORT, e.g. 127.0.0.1:5020")
+    return host, number
 
 
 @dataclass
@@ -122,7 +140,7 @@ class Run:
     """One run of a plan: the loop, its hooks, and the end-of-run rule."""
 
     def __init__(self, plan: RunPlan, drive: Drive, clock, trace: TraceWriter | None,
-                 progress: ProgressLine | None) -> None:
+                 progress: ProgressLine | None, control=None) -> None:
         self.plan = plan
         self.drive = drive
         self.clock = clock
@@ -132,12 +150,15 @@ class Run:
         self.controller = Controller(plan.site, profile, plan.program, allow_reverse=plan.allow_reverse,
                                      now_s=clock.now_s())
         self.summary = RunSummary()
+        self.control = control
         self.t0_s = clock.now_s()
         self._last_tick_s = self.t0_s
         self._silent_since_s: float | None = None
         self.controller.submit(Command(Op.START, source="run"))
 
-    def before_tick(self, now_s: float) -> None:
+    def before_tick(self, now_s: float):
+        """Apply the injections now due; returns a coroutine when they go to a served simulator."""
+        served = []
         for injection in self.plan.schedule.due(now_s - self.t0_s):
             name = injection.event if injection.value is None else f"{injection.event}:{injection.value:g}"
             if self.trace:
@@ -146,8 +167,15 @@ class Run:
                 self.progress.note(now_s - self.t0_s, f"injected {name}")
             if injection.is_operator:
                 self.controller.submit(Command(INJECTED_OPS[injection.event], source="inject"))
+            elif self.control is not None:
+                served.append(injection)
             else:
                 self.drive.inject(injection.event, injection.value)
+        return self._inject_served(served) if served else None
+
+    async def _inject_served(self, injections) -> None:
+        for injection in injections:
+            await self.control.inject(injection.event, injection.value)
 
     def after_tick(self, c: Controller, status, command, now_s: float) -> None:
         dt_s = now_s - self._last_tick_s
@@ -222,13 +250,29 @@ async def execute(plan: RunPlan, out=None, err=None) -> int:
         await drive.close()
         return EXIT_REFUSED
     progress = None if plan.fast else ProgressLine(plan.program, out)
-    run = Run(plan, drive, clock, TraceWriter(trace_file, clock.now_s()) if trace_file else None, progress)
+    control = None
+    if plan.sim_control:
+        from sim.control import ControlClient
+
+        control = ControlClient(*plan.sim_control)
+        try:
+            await control.connect()
+        except (ConnectionError, OSError) as exc:
+            print(f"retrotread: --sim-control: {exc} (nothing moved)", file=err)
+            await drive.close()
+            if trace_file:
+                trace_file.close()
+            return EXIT_REFUSED
+    run = Run(plan, drive, clock, TraceWriter(trace_file, clock.now_s()) if trace_file else None, progress,
+              control)
     interrupts = _install_interrupts(run.controller)
     try:
         await run_loop(run.controller, drive, clock, plan.site.control_rate_hz,
                        before_tick=run.before_tick, after_tick=run.after_tick, should_stop=run.finished)
     finally:
         interrupts()
+        if control is not None:
+            control.close()
         await drive.close()
         if trace_file:
             trace_file.close()

@@ -149,3 +149,23 @@ async def test_sigkill_of_the_server_mid_run_the_controller_faults_and_stops(tmp
     assert controller.returncode == 3, stderr
     assert "drive silent for more than 0.25 s" in stderr
     assert '"event":"fault"' in trace.read_text()
+
+
+def test_retrotread_run_injects_into_the_served_simulator_through_its_control_unit(tmp_path):
+    program = write_program(tmp_path, "forward", 3.0, duration_s=30.0)
+    with ServerProcess() as server:
+        result = run_cli("run", str(program), "--driver", server.url("delta-ms300"),
+                         "--sim-control", f"127.0.0.1:{server.port}", "--inject", "key-out@5",
+                         "--trace", str(tmp_path / "trace.jsonl"))
+    assert result.returncode == 3, result.stderr
+    assert "safety key" in result.stderr
+    events = [line for line in (tmp_path / "trace.jsonl").read_text().splitlines() if '"event":"estop"' in line]
+    assert events and '"cause":"safety_key"' in events[0]
+
+
+def test_inject_with_a_served_drive_needs_the_control_channel(tmp_path):
+    program = write_program(tmp_path, "forward", 3.0, duration_s=5.0)
+    result = run_cli("run", str(program), "--driver", "modbus-tcp://127.0.0.1:1?profile=delta-ms300",
+                     "--inject", "fall@2")
+    assert result.returncode == 2 and "--sim-control" in result.stderr
+    assert result.stderr.count("\n") == 1
