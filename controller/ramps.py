@@ -24,9 +24,13 @@ def ramp_speed_kmh(current_kmh: float, target_kmh: float, accel_mps2: float, dec
     Speeding up is bounded by `accel_mps2`, slowing down by `decel_mps2`. Both are converted
     to km/h per second (x 3.6) and scaled by the period: dv_max = a * 3.6 * dt.
     """
+    # comparisons rather than min()/max(): this runs every tick
     if target_kmh >= current_kmh:
-        return min(target_kmh, current_kmh + accel_mps2 * KMH_PER_MPS * dt_s)
-    return max(target_kmh, current_kmh - decel_mps2 * KMH_PER_MPS * dt_s, 0.0)
+        stepped_kmh = current_kmh + accel_mps2 * KMH_PER_MPS * dt_s
+        return stepped_kmh if stepped_kmh < target_kmh else target_kmh
+    stepped_kmh = current_kmh - decel_mps2 * KMH_PER_MPS * dt_s
+    floor_kmh = target_kmh if target_kmh > 0.0 else 0.0
+    return stepped_kmh if stepped_kmh > floor_kmh else floor_kmh
 
 
 def ramp_incline_pct(current_pct: float, target_pct: float, rate_pct_s: float, dt_s: float) -> float:

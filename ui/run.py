@@ -158,6 +158,9 @@ class Run:
 
     def before_tick(self, now_s: float):
         """Apply the injections now due; returns a coroutine when they go to a served simulator."""
+        next_s = self.plan.schedule.next_time_s
+        if next_s is None or now_s - self.t0_s < next_s:
+            return None  # the usual tick: nothing due
         served = []
         for injection in self.plan.schedule.due(now_s - self.t0_s):
             name = injection.event if injection.value is None else f"{injection.event}:{injection.value:g}"
@@ -180,7 +183,7 @@ class Run:
     def after_tick(self, c: Controller, status, command, now_s: float) -> None:
         dt_s = now_s - self._last_tick_s
         self._last_tick_s = now_s
-        if status is not None and status.direction is not Direction.NONE:  # fresh readings only
+        if status is not None and status.belt_kmh > 0.0:  # fresh readings only
             self.summary.add_tick(status.belt_kmh, status.direction, dt_s)
         events = c.drain_events() if c.events else ()
         for event in events:
