@@ -7,7 +7,6 @@ stderr and exit code 2, with nothing started.
 
 from __future__ import annotations
 
-import argparse
 import getpass
 import sys
 from pathlib import Path
@@ -132,7 +131,8 @@ def cmd_console(args) -> int:
     from ui.engine import Engine
 
     try:
-        engine = Engine(site, profile, program, driver_url=args.driver, seed=args.seed,
+        options = {"site_file": args.config} if args.config and args.driver.startswith("modbus") else {}
+        engine = Engine(site, profile, program, driver_url=args.driver, seed=args.seed, drive_options=options,
                         ui_heartbeat_timeout_s=1.0, sessions_dir=Path(args.sessions))
         engine.start()
     except DriveError as exc:

@@ -18,8 +18,10 @@ and interlocks are the controller's.
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 import threading
+import time
 from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,14 +37,29 @@ from controller.program import Program
 from controller.snapshot import Snapshot
 from drivers import DriveError, open_drive
 from drivers.base import Drive, DriveCommand, DriveStatus
-from ui.console.sessions import SessionRecorder
-from ui.run import RunSummary
+from ui.console.sessions import Session, SessionRecorder
 
 HEARTBEAT_PERIOD_S = 0.25  # how often a live console beats (the UI's timer; advance() mimics it)
-STOP_EVENTS = ("estop", "fault", "refused", "reset_refused")
 #: The switch interval while the loop thread runs: a thread waiting for the GIL gets it within
 #: this long, so a busy UI delays a control tick by at most about this much (default 5 ms).
 GIL_SWITCH_INTERVAL_S = 0.0005
+CONTROL_THREAD_NICE = -10  # asked for, not required (needs CAP_SYS_NICE)
+REST_CONFIRM_S = 2.0  # at standstill this long with the drive still enabled also counts as at rest
+SPIN_MARGIN_S = 0.002  # the last part of a wait is a precise blocking sleep, not the event loop's
+
+
+class PreciseClock(MonotonicClock):
+    """MonotonicClock whose waits end on time: the event loop's own timer is only as fine as
+    epoll's whole milliseconds (a tick starts up to ~1 ms late, and more under load), so the
+    last `SPIN_MARGIN_S` is waited with time.sleep (clock_nanosleep; it releases the GIL)."""
+
+    async def sleep_until(self, t_s: float) -> None:
+        delay_s = t_s - self.now_s()
+        if delay_s > SPIN_MARGIN_S:
+            await asyncio.sleep(delay_s - SPIN_MARGIN_S)
+        delay_s = t_s - self.now_s()
+        if delay_s > 0:
+            time.sleep(delay_s)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,13 +96,14 @@ class Engine:
 
     def __init__(self, site: SiteConfig, profile: Profile, program: Program | None = None, *,
                  driver_url: str = "sim://", drive: Drive | None = None, clock: Clock | None = None,
-                 seed: int = 0, ui_heartbeat_timeout_s: float | None = 1.0,
+                 seed: int = 0, drive_options: dict[str, Any] | None = None,
+                 ui_heartbeat_timeout_s: float | None = 1.0,
                  sessions_dir: str | Path | None = None, publish_hz: float = 10.0, chart_hz: float = 2.0,
                  keep_lateness: bool = False) -> None:
         self.site = site
-        self.clock = clock or MonotonicClock()
-        if drive is None:
-            options = {"clock": self.clock, "seed": seed, "site": site} if driver_url.startswith("sim:") else {}
+        self.clock = clock or PreciseClock()
+        if drive is None:  # every backend takes clock, seed and site (and ignores what it doesn't use)
+            options = {"clock": self.clock, "seed": seed, "site": site, **(drive_options or {})}
             drive = open_drive(driver_url, **options)  # DriveError (bad URL) before anything runs
         self.drive = drive
         self.controller = Controller(site, profile, program, now_s=self.clock.now_s(),
@@ -107,16 +125,15 @@ class Engine:
         self._injections: deque[tuple[str, float | None]] = deque()
         self._end_requests: deque[str] = deque()
         self._tick_events: list[dict[str, Any]] = []
-        # session bookkeeping (control thread)
-        self.summary = RunSummary()
-        self._session_t0_s: float | None = None
-        self._session_s = 0.0
-        self._session_info: dict[str, Any] = {}
+        # the open session (control thread)
+        self.session: Session | None = None
+        self._last_session: Session | None = None
         # thread mode
         self._thread: threading.Thread | None = None
         self._opened = threading.Event()
         self._open_error: BaseException | None = None
         self._stop_requested = False
+        self._rest_since_s: float | None = None
         self._loop_alive = False
         self._loop_error: str | None = None
         # manual mode
@@ -189,6 +206,10 @@ class Engine:
         return self._thread is not None and self._thread.is_alive()
 
     def _thread_main(self) -> None:
+        try:  # best effort: ahead of the UI and of other processes for the CPU (needs CAP_SYS_NICE)
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), CONTROL_THREAD_NICE)
+        except (OSError, AttributeError):
+            pass
         try:
             asyncio.run(self._serve())
         except BaseException as exc:  # a bug in the loop: the drive is closed, the UI must say so
@@ -215,15 +236,27 @@ class Engine:
             await self._finish()
 
     def _should_stop(self, c: Controller) -> bool:
+        """After stop(): once the belt is at rest and the drive has disabled its output."""
         if not self._stop_requested and threading.main_thread().is_alive():
             return False
         if not self._stop_requested:  # the UI thread is gone without closing us: stop the belt
             self._stop_requested = True
             c.submit(Command(Op.STOP, source="console gone"))
             return False
+        if c.state not in (S.IDLE, *S.LATCHED) or c.command_kmh > 0.0:
+            self._rest_since_s = None
+            return False
+        if not c.comms.ok:
+            return True  # nothing more to say to it; its own watchdog stops the belt (S9)
         status = c.status
-        at_rest = c.command_kmh == 0.0 and status is not None and status.belt_kmh <= c.site.standstill_kmh
-        return c.state in (S.IDLE, *S.LATCHED) and (at_rest or not c.comms.ok)
+        if status is None or status.belt_kmh > c.site.standstill_kmh:
+            self._rest_since_s = None
+            return False
+        if not status.running:
+            return True
+        if self._rest_since_s is None:
+            self._rest_since_s = c.now_s
+        return c.now_s - self._rest_since_s >= REST_CONFIRM_S
 
     # ---- manual mode (tests) --------------------------------------------------------------
     async def open(self) -> None:
@@ -252,7 +285,7 @@ class Engine:
 
     async def _finish(self) -> None:
         await self.drive.close()
-        if self._session_t0_s is not None:
+        if self.session is not None:
             event = self._end_session("console closed", self.clock.now_s())
             with self._lock:
                 self._events.append(event)
@@ -277,13 +310,13 @@ class Engine:
         self._last_tick_s = now_s
         events = self._tick_events + c.drain_events() if self._tick_events else c.drain_events()
         self._tick_events = []
-        if self._session_t0_s is None and any(e["event"] == "state" and e["to"] == S.COUNTDOWN for e in events):
-            self._begin_session(now_s, events)
-        if self._session_t0_s is not None:
-            self._record(c, status, command, now_s, dt_s, events)
+        if self.session is None and any(e["event"] == "state" and e["to"] == S.COUNTDOWN for e in events):
+            events.insert(0, self._begin_session(now_s))
+        if self.session is not None:
+            self.session.record(c, status, command, now_s, dt_s, events)
         while self._end_requests:
             reason = self._end_requests.popleft()
-            if self._session_t0_s is not None:
+            if self.session is not None:
                 events.append(self._end_session(reason, now_s))
         self._tick += 1
         with self._lock:
@@ -294,55 +327,18 @@ class Engine:
         if self._tick % self._publish_every == 0:
             self._publish()
 
-    def _record(self, c: Controller, status, command, now_s: float, dt_s: float, events) -> None:
-        if c.status is not None:
-            self.summary.add_tick(c.status.belt_kmh, c.status.direction, dt_s)
-        self._session_s = now_s - self._session_t0_s
-        for event in events:
-            if event["event"] in STOP_EVENTS:
-                self.summary.stops.append(f"{event['t'] - self._session_t0_s:.1f} s {event['event']}: "
-                                          f"{event['reason']}")
-            elif event["event"] == "operator_stop":
-                self.summary.stops.append(f"{event['t'] - self._session_t0_s:.1f} s operator stop")
-            elif event["event"] == "program_complete":
-                self._session_info["program_complete"] = True
-        trace = self.recorder.trace if self.recorder is not None else None
-        if trace is not None:
-            for event in events:
-                trace.event(event)
-            trace.tick(c, status, command, now_s)
-
-    def _begin_session(self, now_s: float, events: list[dict[str, Any]]) -> None:
-        self.summary = RunSummary()
-        self._session_t0_s = now_s
-        self._session_s = 0.0
+    def _begin_session(self, now_s: float) -> dict[str, Any]:
         c = self.controller
-        self._session_info = {"program": c.program.name if c.program else "manual", "profile": c.profile.name,
-                              "driver": self.drive_name, "program_complete": False}
-        event = {"t": now_s, "event": "session_start", **self._session_info}
-        del event["program_complete"]
-        if self.recorder is not None:
-            event["id"] = self.recorder.begin(now_s)
-        events.insert(0, event)
+        info = {"program": c.program.name if c.program else "manual", "profile": c.profile.name,
+                "driver": self.drive_name}
+        self.session = Session(now_s, info, self.recorder)
+        return self.session.start_event()
 
     def _end_session(self, reason: str, now_s: float) -> dict[str, Any]:
-        self.summary.duration_s = now_s - self._session_t0_s
-        summary = {
-            **self._session_info, "end_reason": reason,
-            "duration_s": round(self.summary.duration_s, 1),
-            "distance_forward_m": round(self.summary.distance_m["forward"], 1),
-            "distance_backward_m": round(self.summary.distance_m["reverse"], 1),
-            "time_forward_s": round(self.summary.time_s["forward"], 1),
-            "time_backward_s": round(self.summary.time_s["reverse"], 1),
-            "stops": list(self.summary.stops),
-        }
-        event = {"t": now_s, "event": "session_end", "reason": reason}
-        if self.recorder is not None:
-            if self.recorder.trace is not None:
-                self.recorder.trace.event(event)
-            summary = self.recorder.end(summary)
-        self._session_t0_s = None
-        return {**event, "summary": summary}
+        event = self.session.end(reason, now_s)
+        self._last_session = self.session  # its totals stay on screen until the next one starts
+        self.session = None
+        return event
 
     def _publish(self) -> None:
         c = self.controller
@@ -351,12 +347,13 @@ class Engine:
             world = self.drive.world
             sim = SimView(world.sensors.safety_key, world.sensors.harness_clipped, world.comms_ok,
                           world.person_fallen, world.sensors.heart_rate_bpm)
+        session = self.session or self._last_session
         parts = dict(
             snapshot=c.snapshot(),
-            distance_forward_m=self.summary.distance_m["forward"],
-            distance_backward_m=self.summary.distance_m["reverse"],
-            session_open=self._session_t0_s is not None,
-            session_s=self._session_s,
+            distance_forward_m=session.distance_m["forward"] if session else 0.0,
+            distance_backward_m=session.distance_m["reverse"] if session else 0.0,
+            session_open=self.session is not None,
+            session_s=session.elapsed_s if session else 0.0,
             sim=sim,
             loop_alive=self._loop_alive,
             loop_error=self._loop_error,

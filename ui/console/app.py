@@ -13,6 +13,7 @@ with reverse disarmed.
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 from textual.app import App
@@ -70,6 +71,7 @@ class ConsoleApp(App):
         self._idle_since_s: float | None = None
         self._quit_dialog: QuitDialog | None = None
         self._arm_sent = False  # armed by this console, not yet in a frame
+        self._ending = False  # end_session sent, the engine has not closed the session yet
 
     # ---- life cycle -----------------------------------------------------------------------
     def on_mount(self) -> None:
@@ -78,11 +80,15 @@ class ConsoleApp(App):
         if self.poll_enabled:
             self.set_interval(POLL_PERIOD_S, self.poll)
         self.poll()
+        # Everything built so far lives as long as the console: take it out of the cyclic
+        # collector's reach, or a full collection here holds the GIL for ~50 ms and delays the
+        # control thread's ticks by as much (bench/jitter.py).
+        self.call_after_refresh(gc.freeze)
         if not self._pin_exists():
             self.say("No operator PIN is set: the console cannot lock and the athlete profile is unavailable. "
                      "Run `retrotread set-pin`, or press L to set one now.", "warn")
         elif self.start_locked:
-            self.lock("console started")
+            self.lock(None)
 
     def heartbeat(self) -> None:
         """The UI-heartbeat interlock's input: this thread is alive and its timers run."""
@@ -97,12 +103,23 @@ class ConsoleApp(App):
         self._after_frame(frame)
 
     def _after_frame(self, frame: Frame) -> None:
+        self._announce(frame)
+        if not frame.session_open:
+            self._ending = False
         snap = frame.snapshot
-        if any(e["event"] in ("reverse_armed", "reverse_disarmed") for e in frame.events):
-            self._arm_sent = False
+        at_rest = snap.belt_kmh <= AT_REST_KMH and snap.command_kmh == 0.0
+        if self.quitting:
+            self._quit_progress(snap, at_rest)
+        else:
+            self._watch_session(frame, at_rest)
+
+    def _announce(self, frame: Frame) -> None:
+        """The message line: the latest refusal, stop or reset, in words."""
         for event in frame.events:
             kind = event["event"]
-            if kind in ("refused", "reset_refused"):
+            if kind in ("reverse_armed", "reverse_disarmed"):
+                self._arm_sent = False
+            elif kind in ("refused", "reset_refused"):
                 what = "reset" if kind == "reset_refused" else event["command"]
                 self.say(f"{what.capitalize()} refused: {event['reason']}", "warn")
             elif kind in ("estop", "fault"):
@@ -111,14 +128,14 @@ class ConsoleApp(App):
                 self.say("Reset done. Nothing moves until you start again.", "good")
             elif kind == "session_end":
                 self.last_summary = event.get("summary")
-        if frame.loop_error:
+        if frame.loop_error and not self.message[0].startswith("CONTROL LOOP STOPPED"):
             self.say(f"CONTROL LOOP STOPPED: {frame.loop_error}. The drive was told to stop. Quit and restart.",
                      "bad")
-        at_rest = snap.belt_kmh <= AT_REST_KMH and snap.command_kmh == 0.0
-        if self.quitting:
-            self._quit_progress(snap, at_rest)
-            return
-        if frame.session_open and snap.state == "idle" and not self.locked:
+
+    def _watch_session(self, frame: Frame, at_rest: bool) -> None:
+        """End the session (and lock) when the program is complete or after a long idle."""
+        snap = frame.snapshot
+        if frame.session_open and snap.state == "idle" and not (self.locked or self._ending):
             if snap.program_complete:
                 self.end_session("program complete")
                 return
@@ -189,9 +206,6 @@ class ConsoleApp(App):
             self.say("The program sets the direction; choose Manual mode (O) to set it yourself.", "warn")
             return
         to_reverse = snap is None or snap.upcoming_direction != "reverse"
-        if to_reverse and snap is not None and not snap.reverse_armed:
-            self.say("Arm reverse first (A).", "warn")
-            return
         self._send(Op.SET_DIRECTION, Direction.REVERSE if to_reverse else Direction.FORWARD)
 
     def action_arm(self) -> None:
@@ -282,6 +296,7 @@ class ConsoleApp(App):
     def end_session(self, reason: str) -> None:
         """The session is over: record it, disarm reverse, drop the athlete profile, lock."""
         self.engine.end_session(reason)
+        self._ending = True
         snap = self._snap()
         if snap is not None and snap.reverse_armed:
             self._send(Op.ARM_REVERSE, False)
@@ -300,7 +315,8 @@ class ConsoleApp(App):
                 entry, name = catalog.MANUAL, self.site.default_profile
         self._load(entry, name, quiet=True)
 
-    def lock(self, reason: str) -> None:
+    def lock(self, reason: str | None) -> None:
+        """Show the locked screen; `reason` None means the console has just started."""
         self._idle_since_s = None
         if self.locked:
             return
@@ -309,8 +325,9 @@ class ConsoleApp(App):
                      "run `retrotread set-pin`.", "warn")
             return
         self.locked = True
-        self.push_screen(LockScreen(self.check_pin, f"Session over ({reason}). Enter the operator PIN to unlock."),
-                         self._unlocked)
+        text = (f"Session over ({reason}). Enter the operator PIN to unlock." if reason else
+                "Enter the operator PIN to start.")
+        self.push_screen(LockScreen(self.check_pin, text), self._unlocked)
 
     def _unlocked(self, ok: bool | None) -> None:
         self.locked = False

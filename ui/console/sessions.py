@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
+STOP_EVENTS = ("estop", "fault", "refused", "reset_refused")
 SUMMARY_SUFFIX = ".summary.json"
 TRACE_SUFFIX = ".trace.jsonl"
 
@@ -109,6 +110,70 @@ class SessionRecorder:
             except OSError as exc:
                 self.error = f"{self.directory}: cannot write the session record: {exc.strerror or exc}"
                 out = None
+
+
+class Session:
+    """One session's bookkeeping on the control thread: distance and time per direction (from
+    the measured belt), every stop with its reason, and the record (when there is a recorder)."""
+
+    def __init__(self, t0_s: float, info: dict[str, Any], recorder: SessionRecorder | None) -> None:
+        from ui.run import RunSummary  # distances and stops, as `retrotread run` counts them
+
+        self.t0_s = t0_s
+        self.elapsed_s = 0.0
+        self.info = {**info, "program_complete": False}
+        self.totals = RunSummary()
+        self.recorder = recorder
+        self.id = recorder.begin(t0_s) if recorder is not None else None
+
+    def start_event(self) -> dict[str, Any]:
+        event = {"t": self.t0_s, "event": "session_start", **self.info}
+        del event["program_complete"]
+        if self.id is not None:
+            event["id"] = self.id
+        return event
+
+    def record(self, c, status, command, now_s: float, dt_s: float, events: list[dict[str, Any]]) -> None:
+        """One tick: add it to the totals and the trace."""
+        if c.status is not None:
+            self.totals.add_tick(c.status.belt_kmh, c.status.direction, dt_s)
+        self.elapsed_s = now_s - self.t0_s
+        for event in events:
+            kind = event["event"]
+            if kind in STOP_EVENTS:
+                self.totals.stops.append(f"{event['t'] - self.t0_s:.1f} s {kind}: {event['reason']}")
+            elif kind == "operator_stop":
+                self.totals.stops.append(f"{event['t'] - self.t0_s:.1f} s operator stop")
+            elif kind == "program_complete":
+                self.info["program_complete"] = True
+        trace = self.recorder.trace if self.recorder is not None else None
+        if trace is not None:
+            for event in events:
+                trace.event(event)
+            trace.tick(c, status, command, now_s)
+
+    @property
+    def distance_m(self) -> dict[str, float]:
+        return self.totals.distance_m
+
+    def end(self, reason: str, now_s: float) -> dict[str, Any]:
+        """Close the record; returns the `session_end` event, with the summary in it."""
+        totals = self.totals
+        summary = {
+            **self.info, "end_reason": reason,
+            "duration_s": round(now_s - self.t0_s, 1),
+            "distance_forward_m": round(totals.distance_m["forward"], 1),
+            "distance_backward_m": round(totals.distance_m["reverse"], 1),
+            "time_forward_s": round(totals.time_s["forward"], 1),
+            "time_backward_s": round(totals.time_s["reverse"], 1),
+            "stops": list(totals.stops),
+        }
+        event = {"t": now_s, "event": "session_end", "reason": reason}
+        if self.recorder is not None:
+            if self.recorder.trace is not None:
+                self.recorder.trace.event(event)
+            summary = self.recorder.end(summary)
+        return {**event, "summary": summary}
 
 
 def recent_sessions(directory: str | Path, limit: int = 10) -> list[dict[str, Any]]:

@@ -36,9 +36,10 @@ class LockScreen(Screen):
             yield Readout("", id="lock-message")
             yield Readout("", id="lock-state")
             with Center():
-                yield EstopButton("E-STOP  SPACE", id="lock-estop")
+                yield EstopButton("E-STOP SPACE", id="lock-estop")
 
     def on_mount(self) -> None:
+        self.set_class(self.app.size.height >= 30, "-tall")
         self.query_one("#lock-pin", Input).focus()
         self.watch(self.app, "frame", self.show_frame)
         self.show_summary(self.app.last_summary)

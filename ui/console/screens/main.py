@@ -30,6 +30,9 @@ class EstopButton(Button):
 
 
 class MainScreen(Screen):
+    """Nothing here takes the focus, so every key reaches the bindings below."""
+
+    AUTO_FOCUS = None
     BINDINGS = [Binding(k.keys, "app." + k.action, k.label, show=k.footer, key_display=k.display)
                 for k in MAIN]
 
@@ -52,8 +55,7 @@ class MainScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
-        log = self.query_one(EventLog)
-        log.can_focus = False
+        self.query_one(EventLog).note(0.0, f"console ready on {self.app.engine.drive_name} · ? lists the keys · SPACE is E-STOP")
         self._fit(self.app.size)
         self.watch(self.app, "frame", self.show_frame)
         self.watch(self.app, "message", self.show_message)
@@ -82,10 +84,6 @@ class MainScreen(Screen):
         widget = self.query_one("#message", Readout)
         widget.show_content(text)
         widget.set_modes("-" + style, ("-info", "-good", "-warn", "-bad"))
-
-    def note(self, line: str, style: str = "info") -> None:
-        frame = self.app.frame
-        self.query_one(EventLog).note(frame.snapshot.t_s if frame else 0.0, line, style)
 
     @on(Button.Pressed, "#estop-button")
     def _estop(self) -> None:

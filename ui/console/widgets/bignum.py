@@ -42,7 +42,7 @@ def render_number(value: str, scale: int) -> list[str]:
     if len(pixels) % 2:
         pixels.append("." * len(pixels[0]))
     return ["".join(HALF[(top[c] == "#", bottom[c] == "#")] for c in range(len(top)))
-            for top, bottom in zip(pixels[0::2], pixels[1::2])]
+            for top, bottom in zip(pixels[0::2], pixels[1::2], strict=True)]
 
 
 def width_for(value: str, scale: int) -> int:

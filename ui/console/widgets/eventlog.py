@@ -12,6 +12,10 @@ HIDDEN = {"command"}  # the operator's own key presses: the trace has them, the 
 
 
 class EventLog(RichLog):
+    """Never focused: the arrow keys belong to the speed, not to scrolling the log."""
+
+    can_focus = False
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, max_lines=500, min_width=20, wrap=True, markup=False, auto_scroll=True)
 

@@ -23,7 +23,7 @@ class StatusLine(Readout):
     def show(self, frame, program_label: str, notes: tuple[str, ...]) -> None:
         snap = frame.snapshot
         text = Text(no_wrap=True, overflow="ellipsis")
-        text.append(f" {STATE_LABELS.get(snap.state, snap.state)} ", style=f"bold reverse")
+        text.append(f" {STATE_LABELS.get(snap.state, snap.state)} ", style="bold reverse")
         text.append(f"  {program_label} · {snap.profile}")
         if snap.reverse_armed:
             text.append("  REVERSE ARMED", style="bold")
@@ -55,6 +55,8 @@ class DirectionBanner(Readout):
             mode = "-" + d
             line1 = f"{arrow} {arrow} {arrow}   {WORDS[d]}   {arrow} {arrow} {arrow}"
             line2 = {"paused": "PAUSED · slowing to a stop", "stopping": "STOPPING"}.get(state, EXPLAIN[d])
+        elif state == "paused":
+            mode, line1, line2 = "-stopped", "❚❚  PAUSED  ❚❚", "P resumes, after a countdown"
         else:
             mode, line1 = "-stopped", "■  STOPPED  ■"
             nxt = snap.upcoming_direction
