@@ -1,7 +1,8 @@
 """Injected clocks: the controller never reads the wall clock itself.
 
-`MonotonicClock` runs in real time; `SimClock` is simulated time that jumps to the next tick
-at once, so a 60-minute program runs in seconds (`retrotread run --fast`).
+`MonotonicClock` runs in real time (and `PreciseClock`, whose waits end on time); `SimClock`
+is simulated time that jumps to the next tick at once, so a 60-minute program runs in
+seconds (`retrotread run --fast`).
 """
 
 from __future__ import annotations
@@ -32,6 +33,23 @@ class MonotonicClock:
         delay_s = t_s - self.now_s()
         if delay_s > 0:
             await asyncio.sleep(delay_s)
+
+
+SPIN_MARGIN_S = 0.002  # the last part of a wait is a precise blocking sleep, not the event loop's
+
+
+class PreciseClock(MonotonicClock):
+    """MonotonicClock whose waits end on time: the event loop's own timer is only as fine as
+    epoll's whole milliseconds (a tick starts up to ~1 ms late, and more under load), so the
+    last `SPIN_MARGIN_S` is waited with time.sleep (clock_nanosleep; it releases the GIL)."""
+
+    async def sleep_until(self, t_s: float) -> None:
+        delay_s = t_s - self.now_s()
+        if delay_s > SPIN_MARGIN_S:
+            await asyncio.sleep(delay_s - SPIN_MARGIN_S)
+        delay_s = t_s - self.now_s()
+        if delay_s > 0:
+            time.sleep(delay_s)
 
 
 class SimClock:

@@ -21,6 +21,8 @@ class Op(enum.Enum):
     SET_DIRECTION = "set_direction"  # value: Direction (manual mode only)
     LOAD_PROGRAM = "load_program"  # value: (Program | None, Profile)
     UI_HEARTBEAT = "ui_heartbeat"
+    LOCK = "lock"  # the console is locked: nothing starts until UNLOCK (after the operator PIN)
+    UNLOCK = "unlock"
 
 
 @dataclass(frozen=True, slots=True)

@@ -56,6 +56,7 @@ class Controller(OperatorCommands):
         self.last_run_direction = NONE  # survives stops: a start the other way needs the dwell (S3)
         self.standstill_since_s: float | None = None  # belt measured still and nothing commanded
         self._hold_start_speed = False
+        self.locked = False  # set by Op.LOCK (the console's lock screen): refuses every start
         self._set_program(program, profile)
         self._motion_reset()
         self._prev_state = S.IDLE

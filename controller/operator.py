@@ -23,6 +23,8 @@ class OperatorCommands:
         """Why a start from idle is refused now, or None."""
         if self.state != S.IDLE:
             return f"cannot start while {self.state}"
+        if self.locked:
+            return "console locked: enter the operator PIN"
         if self.program_complete:
             return "program complete: load a program to start again"
         if (reason := self.comms.present()) is not None:
@@ -78,6 +80,13 @@ class OperatorCommands:
             self._adjust_speed(float(command.value), command)
         elif op is Op.ADJUST_INCLINE:
             self._adjust_incline(float(command.value))
+        elif op is Op.LOCK:
+            if self.state != S.IDLE:
+                self._refuse(command, f"stop the belt before locking (now {self.state})")
+            else:
+                self.locked = True
+        elif op is Op.UNLOCK:
+            self.locked = False
         elif op is Op.SET_DIRECTION:
             self._set_direction(command.value, command)
         elif op is Op.LOAD_PROGRAM:
@@ -85,6 +94,9 @@ class OperatorCommands:
                 self._refuse(command, "load a program only while idle")
             else:
                 program, profile = command.value
+                if program is not None and (reason := _program_refusal(program, profile)):
+                    self._refuse(command, reason)
+                    return
                 self._set_program(program, profile)
                 self._motion_reset()
                 self._event("program_loaded", name=program.name if program else "manual",
@@ -125,7 +137,8 @@ class OperatorCommands:
             self.speed_override_kmh = wanted
 
     def _adjust_incline(self, delta_pct: float) -> None:
-        wanted = min(max(self.incline_target_pct + delta_pct, 0.0), self.profile.incline_max_pct)
+        base_pct = self.incline_override_pct if self.incline_override_pct is not None else self.incline_target_pct
+        wanted = min(max(base_pct + delta_pct, 0.0), self.profile.incline_max_pct)
         self.incline_override_pct = wanted
 
     def _set_direction(self, direction: Direction, command: Command) -> None:
@@ -139,3 +152,15 @@ class OperatorCommands:
         self.manual_target_kmh = min(self.manual_target_kmh, self.profile.max_kmh(direction))
         if self.state == S.RUNNING and direction is not self.direction:
             self._begin_reversal(direction)
+
+
+def _program_refusal(program, profile) -> str | None:
+    """Why a program cannot run under `profile` (caps, start speed, loosening), or None."""
+    from controller.errors import InputError
+    from controller.program import check_program
+
+    try:
+        check_program(program, profile)
+    except InputError as exc:
+        return str(exc)
+    return None

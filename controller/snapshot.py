@@ -45,6 +45,11 @@ class Snapshot:
     latched: tuple[str, ...]  # reasons of the latched causes, in order
     stop_reason: str | None
     heart_rate_bpm: float | None
+    belt_direction: str = "none"  # measured direction of travel
+    program_has_reverse: bool = False
+    step_count: int = 0
+    profile_requires_authorization: bool = False
+    locked: bool = False  # Op.LOCK: every start is refused until Op.UNLOCK
 
 
 def _view(step) -> StepView | None:
@@ -110,6 +115,11 @@ def take_snapshot(c) -> Snapshot:
         latched=tuple(c.latched.values()),
         stop_reason=c.stop_reason,
         heart_rate_bpm=status.heart_rate_bpm if status else None,
+        belt_direction=status.direction.value if status else "none",
+        program_has_reverse=c.program.has_reverse if c.program else False,
+        step_count=len(steps),
+        profile_requires_authorization=c.base_profile.requires_authorization,
+        locked=c.locked,
     )
 
 

@@ -21,14 +21,13 @@ import asyncio
 import os
 import sys
 import threading
-import time
 from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from controller import states as S
-from controller.clock import Clock, MonotonicClock, SimClock
+from controller.clock import Clock, PreciseClock, SimClock
 from controller.commands import Command, Op
 from controller.core import Controller
 from controller.limits import Profile, SiteConfig
@@ -45,21 +44,6 @@ HEARTBEAT_PERIOD_S = 0.25  # how often a live console beats (the UI's timer; adv
 GIL_SWITCH_INTERVAL_S = 0.0005
 CONTROL_THREAD_NICE = -10  # asked for, not required (needs CAP_SYS_NICE)
 REST_CONFIRM_S = 2.0  # at standstill this long with the drive still enabled also counts as at rest
-SPIN_MARGIN_S = 0.002  # the last part of a wait is a precise blocking sleep, not the event loop's
-
-
-class PreciseClock(MonotonicClock):
-    """MonotonicClock whose waits end on time: the event loop's own timer is only as fine as
-    epoll's whole milliseconds (a tick starts up to ~1 ms late, and more under load), so the
-    last `SPIN_MARGIN_S` is waited with time.sleep (clock_nanosleep; it releases the GIL)."""
-
-    async def sleep_until(self, t_s: float) -> None:
-        delay_s = t_s - self.now_s()
-        if delay_s > SPIN_MARGIN_S:
-            await asyncio.sleep(delay_s - SPIN_MARGIN_S)
-        delay_s = t_s - self.now_s()
-        if delay_s > 0:
-            time.sleep(delay_s)
 
 
 @dataclass(frozen=True, slots=True)

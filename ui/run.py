@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from controller import states as S
-from controller.clock import MonotonicClock, SimClock
+from controller.clock import PreciseClock, SimClock
 from controller.commands import INJECTED_OPS, Command, Op
 from controller.core import Controller
 from controller.loop import run_loop
@@ -232,7 +232,7 @@ async def execute(plan: RunPlan, out=None, err=None) -> int:
     """Open the drive, run the loop to the end, close the drive; return the exit code."""
     out = out or sys.stdout
     err = err or sys.stderr
-    clock = SimClock() if plan.fast else MonotonicClock()
+    clock = SimClock() if plan.fast else PreciseClock()
     options = {"clock": clock, "seed": plan.seed, "site": plan.site, "site_file": plan.site_file}
     try:
         drive = open_drive(plan.driver_url, **options)

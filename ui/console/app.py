@@ -325,12 +325,14 @@ class ConsoleApp(App):
                      "run `retrotread set-pin`.", "warn")
             return
         self.locked = True
+        self._send(Op.LOCK)  # the controller itself refuses every start until UNLOCK
         text = (f"Session over ({reason}). Enter the operator PIN to unlock." if reason else
                 "Enter the operator PIN to start.")
         self.push_screen(LockScreen(self.check_pin, text), self._unlocked)
 
     def _unlocked(self, ok: bool | None) -> None:
         self.locked = False
+        self._send(Op.UNLOCK)
         self.say("Unlocked. Check the harness and arm reverse again for this session.", "good")
 
     def check_pin(self, pin: str) -> tuple[bool, str]:
