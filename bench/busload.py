@@ -14,11 +14,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -29,27 +26,15 @@ from drivers.base import Direction, DriveCommand  # noqa: E402
 from drivers.profiles import available_profiles, load_profile  # noqa: E402
 from drivers.site import DriveSite, InputWiring  # noqa: E402
 from sim.server_modbus import SimServer, make_world  # noqa: E402
+from sim import ptys
 
 RUN = DriveCommand(True, Direction.FORWARD, 3.0)
 CHAR_BITS = 10  # 8N1
 GAP_CHARS = 3.5
 
 
-@contextlib.contextmanager
 def pty_pair(directory: Path):
-    a, b = directory / "ttyB0", directory / "ttyB1"
-    proc = subprocess.Popen(["socat", f"pty,raw,echo=0,link={a}", f"pty,raw,echo=0,link={b}"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 5
-        while not (a.exists() and b.exists()):
-            if time.monotonic() > deadline:
-                raise RuntimeError("socat did not create the ptys")
-            time.sleep(0.01)
-        yield str(a), str(b)
-    finally:
-        proc.terminate()
-        proc.wait()
+    return ptys.pty_pair(directory, "ttyB")
 
 
 async def per_tick(server: SimServer, url: str, ticks: int) -> tuple[float, float, float]:

@@ -49,6 +49,7 @@ from controller.loop import LoopStats, run_loop  # noqa: E402
 from controller.program import load_program  # noqa: E402
 from drivers import open_drive  # noqa: E402
 from sim.control import ControlClient  # noqa: E402
+from sim import ptys
 
 PROFILE = "delta-ms300"
 PROGRAM = """name = "latency bench"
@@ -98,21 +99,8 @@ class Result:
                 f" | {self.requests_per_tick:.2f} req, {self.bytes_per_tick:.0f} B per tick, {self.failures} failed")
 
 
-@contextlib.contextmanager
 def pty_pair(directory: Path):
-    a, b = directory / "ttyL0", directory / "ttyL1"
-    proc = subprocess.Popen(["socat", "-d", "-d", f"pty,raw,echo=0,link={a}", f"pty,raw,echo=0,link={b}"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 5
-        while not (a.exists() and b.exists()):
-            if time.monotonic() > deadline:
-                raise RuntimeError("socat did not create the ptys")
-            time.sleep(0.01)
-        yield str(a), str(b)
-    finally:
-        proc.terminate()
-        proc.wait()
+    return ptys.pty_pair(directory, "ttyL")
 
 
 @contextlib.contextmanager

@@ -13,7 +13,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -24,6 +24,7 @@ from drivers.profiles import load_profile
 from drivers.site import DriveSite
 from sim.control import ControlClient
 from sim.server_modbus import SimServer, make_world
+from sim import ptys
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 requires_socat = pytest.mark.skipif(shutil.which("socat") is None, reason="needs socat")
@@ -31,26 +32,9 @@ requires_mbpoll = pytest.mark.skipif(shutil.which("mbpoll") is None, reason="nee
 SERVING = re.compile(r"serving (\S+) on (\S+) ")
 
 
-@contextlib.contextmanager
-def pty_pair(directory: Path) -> Iterator[tuple[str, str]]:
+def pty_pair(directory: Path):
     """Two linked pseudo-terminals (socat), raw, no echo; 8N1 only (ptys reject parity)."""
-    a, b = directory / "ttyM0", directory / "ttyM1"
-    proc = subprocess.Popen(["socat", "-d", "-d", f"pty,raw,echo=0,link={a}", f"pty,raw,echo=0,link={b}"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 5.0
-        while not (a.exists() and b.exists()):
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("socat did not create the pty pair")
-            time.sleep(0.01)
-        yield str(a), str(b)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=2)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    return ptys.pty_pair(directory, "ttyM")
 
 
 @contextlib.asynccontextmanager

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import shutil
-import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,36 +16,15 @@ import serial
 
 from sim.server_serial import BiodexDevice, SerialSimServer
 from sim.world import SimWorld
+from sim import ptys
 
-SOCAT_START_TIMEOUT_S = 5.0
 
 requires_socat = pytest.mark.skipif(shutil.which("socat") is None, reason="needs socat")
 
 
-@contextlib.contextmanager
-def socat_pty_pair(directory: Path) -> Iterator[tuple[str, str]]:
+def socat_pty_pair(directory: Path):
     """Two linked ptys, `directory/ttyV0` <-> `directory/ttyV1`; socat is killed at the end."""
-    host, device = directory / "ttyV0", directory / "ttyV1"
-    proc = subprocess.Popen(
-        ["socat", "-d", "-d", f"pty,raw,echo=0,link={host}", f"pty,raw,echo=0,link={device}"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        deadline = time.monotonic() + SOCAT_START_TIMEOUT_S
-        while not (host.exists() and device.exists()):
-            if proc.poll() is not None:
-                raise RuntimeError(f"socat exited: {proc.stderr.read().decode(errors='replace')}")
-            if time.monotonic() > deadline:
-                raise RuntimeError("socat did not create the pty links in time")
-            time.sleep(0.01)
-        yield str(host), str(device)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=2)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        proc.stderr.close()
+    return ptys.pty_pair(directory, "ttyV")
 
 
 def biodex_url(host: str, **params: str) -> str:
