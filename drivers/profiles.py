@@ -15,7 +15,6 @@ Register addresses are Modbus PDU addresses (0-based): a manual's "40100" is 99 
 from __future__ import annotations
 
 import functools
-import tomllib
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -23,6 +22,7 @@ import pydantic
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from drivers.base import DriveConfigError
+from controller.errors import InputError, from_validation_error, read_toml  # a leaf module: no cycle
 
 PROFILE_DIR = Path(__file__).resolve().parent.parent / "config" / "drives"
 
@@ -307,40 +307,21 @@ def available_profiles() -> list[str]:
     return sorted(path.stem for path in PROFILE_DIR.glob("*.toml"))
 
 
-def _field(loc: tuple) -> str:
-    path = ""
-    for part in loc:
-        if isinstance(part, int):
-            path += f"[{part}]"
-        elif str(part)[:1].isupper() or "[" in str(part):
-            continue  # pydantic's union-member names
-        else:
-            path += ("." if path else "") + str(part)
-    return path
-
-
 def parse_profile(data: dict, source: str) -> DriveProfile:
     """Validate profile data; DriveConfigError names the source and the field."""
     try:
         return DriveProfile.model_validate(data)
     except pydantic.ValidationError as exc:
-        first = exc.errors(include_url=False)[0]
-        reason = "unknown key" if first["type"] == "extra_forbidden" else first["msg"].removeprefix("Value error, ")
-        field = _field(first["loc"])
-        raise DriveConfigError(f"{source}: {field}: {reason}" if field else f"{source}: {reason}") from None
+        raise DriveConfigError(str(from_validation_error(source, exc))) from None
 
 
 def load_profile_file(path: str | Path) -> DriveProfile:
     """A profile from any TOML file (its `name` must match the file name)."""
     path = Path(path)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise DriveConfigError(f"{path}: no such drive profile file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DriveConfigError(f"{path}: cannot read: {exc}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise DriveConfigError(f"{path}: not valid TOML: {exc}") from None
+        data = read_toml(path)
+    except InputError as exc:
+        raise DriveConfigError(str(exc)) from None
     profile = parse_profile(data, str(path))
     if profile.name != path.stem:
         raise DriveConfigError(f"{path}: name: {profile.name!r} does not match the file name {path.stem!r}")

@@ -24,7 +24,6 @@ Unknown keys and out-of-range values are refused with the file and the field nam
 from __future__ import annotations
 
 import math
-import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -32,6 +31,7 @@ import pydantic
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from drivers.base import DriveConfigError
+from controller.errors import InputError, from_validation_error, read_toml  # a leaf module: no cycle
 
 DEFAULT_COMM_LOSS_TIMEOUT_S = 0.5
 Reaction = Literal["ramp", "quick", "coast"]
@@ -107,15 +107,6 @@ class DriveSite(BaseModel):
         return site_default_s if site_default_s is not None else DEFAULT_COMM_LOSS_TIMEOUT_S
 
 
-def _one_line(source: str, exc: pydantic.ValidationError) -> str:
-    first = exc.errors(include_url=False)[0]
-    loc = ".".join(str(part) for part in first["loc"] if not str(part)[:1].isupper() and "[" not in str(part))
-    reason = first["msg"].removeprefix("Value error, ")
-    if first["type"] == "extra_forbidden":
-        reason = "unknown key"
-    return f"{source}: drive.{loc}: {reason}" if loc else f"{source}: drive: {reason}"
-
-
 def drive_site_from_dict(data: Any, source: str = "[drive]") -> DriveSite:
     """Validate a `[drive]` table; DriveConfigError names the source and the field."""
     if data is None:
@@ -125,20 +116,15 @@ def drive_site_from_dict(data: Any, source: str = "[drive]") -> DriveSite:
     try:
         return DriveSite.model_validate(data)
     except pydantic.ValidationError as exc:
-        raise DriveConfigError(_one_line(source, exc)) from None
+        raise DriveConfigError(str(from_validation_error(source, exc, prefix=("drive",)))) from None
 
 
 def load_drive_site(path: str | Path | None) -> DriveSite:
     """The `[drive]` table of a site file (defaults when `path` is None or has no table)."""
     if path is None:
         return DriveSite()
-    path = Path(path)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise DriveConfigError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DriveConfigError(f"{path}: cannot read: {exc}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise DriveConfigError(f"{path}: not valid TOML: {exc}") from None
+        data = read_toml(path)
+    except InputError as exc:
+        raise DriveConfigError(str(exc)) from None
     return drive_site_from_dict(data.get("drive"), str(path))
