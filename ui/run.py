@@ -8,6 +8,7 @@ Exit codes: 0 completed, 2 refused input, 3 stopped before the end.
 from __future__ import annotations
 
 import asyncio
+import gc
 import signal
 import sys
 from dataclasses import dataclass, field
@@ -269,6 +270,7 @@ async def execute(plan: RunPlan, out=None, err=None) -> int:
     run = Run(plan, drive, clock, TraceWriter(trace_file, clock.now_s()) if trace_file else None, progress,
               control)
     interrupts = _install_interrupts(run.controller)
+    gc.freeze()  # start-up's objects (pydantic's, mostly) out of every later collection's way
     try:
         await run_loop(run.controller, drive, clock, plan.site.control_rate_hz,
                        before_tick=run.before_tick, after_tick=run.after_tick, should_stop=run.finished)
