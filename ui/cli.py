@@ -126,8 +126,12 @@ def cmd_diagram(args) -> int:
         print(f"retrotread: {exc}", file=sys.stderr)
         return EXIT_REFUSED
     if args.output:
-        with open(args.output, "w", encoding="utf-8") as out:
-            out.write(text)
+        try:
+            with open(args.output, "w", encoding="utf-8") as out:
+                out.write(text)
+        except OSError as exc:
+            print(f"retrotread: --output {args.output}: cannot write: {exc.strerror}", file=sys.stderr)
+            return EXIT_REFUSED
     else:
         sys.stdout.write(text)
     return 0

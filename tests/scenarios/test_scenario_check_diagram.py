@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import shutil
+
+import pytest
+
 from scenario_support import SHIPPED_PROGRAMS, STATES, fwd
 
 
@@ -40,3 +44,20 @@ def test_diagram_prints_mermaid_with_every_state(retro):
     assert "stateDiagram" in result.stdout
     for state in STATES:
         assert state in result.stdout, state
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="graphviz's dot is installed by .ci/run")
+def test_diagram_svg_has_every_state(retro, tmp_path):
+    out = tmp_path / "states.svg"
+    result = retro.cli("diagram", "--format", "svg", "--output", str(out))
+    assert result.returncode == 0, result.stderr
+    svg = out.read_text()
+    assert svg.lstrip().startswith("<?xml") and "<svg" in svg
+    for state in ("idle", "countdown", "running", "paused", "stopping", "reversing", "estop", "fault"):
+        assert f">{state}<" in svg
+
+
+def test_diagram_to_an_unwritable_place_is_one_line_and_exit_2(retro):
+    result = retro.cli("diagram", "--output", "/nonexistent/dir/x.mmd")
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
