@@ -211,6 +211,9 @@ class LoopRun:
         return await wait_for(lambda: predicate(self.controller), timeout_s)
 
     def reasons(self, kind: str) -> list[str]:
+        # `until` can see the new state while the loop is still awaiting this tick's write,
+        # before after_tick has drained the tick's events: take them here too (same thread)
+        self.events += self.controller.drain_events()
         return [event["reason"] for event in self.events if event["event"] == kind]
 
 
