@@ -6,14 +6,10 @@ from typing import IO
 
 from controller.core import Controller
 from controller.program import Program
+from ui.console.text import describe_event, mmss  # the console's words, so both say the same
 
 ARROWS = {"forward": "FORWARD >>", "reverse": "<< REVERSE", "none": "stopped"}
 NOTED_EVENTS = ("state", "step", "estop", "fault", "refused", "reset_refused", "program_complete")
-
-
-def mmss(seconds: float) -> str:
-    seconds = max(0, int(round(seconds)))
-    return f"{seconds // 60}:{seconds % 60:02d}"
 
 
 class ProgressLine:
@@ -35,7 +31,7 @@ class ProgressLine:
     def update(self, c: Controller, t_s: float, events: list[dict]) -> None:
         for event in events:
             if event["event"] in NOTED_EVENTS:
-                self.note(t_s, _describe(event))
+                self.note(t_s, describe_event(event)[0])
         if t_s < self._next_s:
             return
         self._next_s = t_s + (self.every_s if self.tty else 10.0)
@@ -70,14 +66,3 @@ class ProgressLine:
             self.out.write("\r" + " " * self._width + "\r")
             self._width = 0
 
-
-def _describe(event: dict) -> str:
-    kind = event["event"]
-    if kind == "state":
-        return f"state {event['from']} -> {event['to']}"
-    if kind == "step":
-        cue = f" - {event['cue']}" if event.get("cue") else ""
-        return f"step {event['index'] + 1}: {event['name']} ({event['direction']}, {event['speed_kmh']:g} km/h){cue}"
-    if kind == "program_complete":
-        return "program complete"
-    return f"{kind}: {event.get('reason', '')}"

@@ -68,7 +68,6 @@ class Bench:
         return self.clock.now_s()
 
     def submit(self, op: Op, value=None) -> None:
-        self.checker.note_command(op)
         self.controller.submit(Command(op, value, source="test"))
 
     def inject(self, event: str, value: float | None = None) -> None:
@@ -154,11 +153,6 @@ class InvariantChecker:
     under: _Timer = field(default_factory=_Timer)
     latch_t0_s: float | None = None
     latch_v0_kmh: float = 0.0
-    commands: list[Op] = field(default_factory=list)
-
-    def note_command(self, op: Op) -> None:
-        self.commands.append(op)
-
     def check(self, status: DriveStatus | None, cmd: DriveCommand, now_s: float, events=()) -> None:
         c = self.controller
         state = c.state

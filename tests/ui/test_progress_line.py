@@ -1,0 +1,36 @@
+"""The live progress line of a real-time `retrotread run` (what a non-terminal stream gets)."""
+
+import io
+
+from controller.commands import Command, Op
+from controller.core import Controller
+from controller.limits import load_site_config
+from controller.program import load_program
+from drivers.base import Direction, DriveStatus
+from ui.progress import ProgressLine
+
+SITE = load_site_config()
+PROGRAM = load_program("config/programs/beginner-retro-walk.toml")
+
+
+def test_progress_shows_events_step_direction_speed_and_time_left():
+    out = io.StringIO()
+    progress = ProgressLine(PROGRAM, out)
+    c = Controller(SITE, SITE.profile(PROGRAM.profile), PROGRAM, allow_reverse=True)
+    c.submit(Command(Op.START))
+    belt_kmh = 0.0
+    for tick in range(int(20 / 0.02)):
+        t_s = tick * 0.02
+        command = c.update(DriveStatus(belt_kmh, c.direction if belt_kmh else Direction.NONE, belt_kmh > 0), t_s)
+        belt_kmh = command.speed_kmh
+        progress.update(c, t_s, c.drain_events())
+    text = out.getvalue()
+    assert "idle → countdown" in text and "countdown → running" in text
+    assert "step 1: Warm-up (forward, 3.0 km/h) — Walk tall" in text
+    status_lines = [line for line in text.splitlines() if "program" in line and "left" in line]
+    assert len(status_lines) == 2  # t=0 and t=10 s: every 10 s when not a terminal
+    last = status_lines[-1]
+    assert "running" in last and "FORWARD" in last and "3.0 km/h" in last
+    assert "step 1/12 Warm-up (02:23 left)" in last
+    total_s = PROGRAM.total_duration_s - (10.0 - 3.0)  # the countdown does not count
+    assert f"program {int(total_s // 60):02d}:{int(total_s % 60):02d} left" in last
