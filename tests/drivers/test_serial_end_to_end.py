@@ -46,10 +46,16 @@ def test_a_program_runs_forward_and_backward_over_the_serial_line(tmp_path):
     with served_biodex(tmp_path) as (host, server):
         code, err = run(["run", str(program), "--driver", biodex_url(host, fall_stop="ext"),
                          "--allow-reverse", "--trace", str(trace)])
-        time.sleep(0.5)  # the run ends at measured standstill; the last creep stops too
-        with server.lock:
-            server.world.advance_to(server.now_s())
-            assert server.world.belt_velocity_kmh_signed == 0.0
+        # The run ends at measured standstill (a noisy reading); the last creep stops by itself.
+        deadline = time.monotonic() + 3.0
+        while True:
+            with server.lock:
+                server.world.advance_to(server.now_s())
+                creep_kmh = server.world.belt_velocity_kmh_signed
+            if creep_kmh == 0.0:
+                break
+            assert time.monotonic() < deadline, f"the belt still creeps at {creep_kmh} km/h"
+            time.sleep(0.05)
     assert code == 0, err
     ticks = [row for row in map(json.loads, trace.read_text().splitlines()) if "state" in row
              and "event" not in row]
