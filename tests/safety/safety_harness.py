@@ -62,6 +62,7 @@ class Bench:
         self.ticks = 0
         self.status: DriveStatus | None = None
         self.command: DriveCommand | None = None
+        self.max_reverse_kmh = 0.0  # the fastest the belt was measured running backward
 
     @property
     def now_s(self) -> float:
@@ -86,6 +87,8 @@ class Bench:
         except DriveCommsError:
             self.controller.report_write_failure()
         self.status, self.command = status, command
+        if status is not None and status.direction is REV and status.belt_kmh > self.max_reverse_kmh:
+            self.max_reverse_kmh = status.belt_kmh
         events = self.controller.drain_events()
         self.events.extend(events)
         self.checker.check(status, command, now_s, events)
