@@ -7,13 +7,20 @@ Lifecycle
 ---------
 1. ``drive = open_drive(url)``  -- builds the object; no I/O yet.
 2. ``await drive.open()``       -- connects and configures the drive: sets and reads back
-   the drive's own comm-loss timeout (S9) so that a dead controller still stops the belt.
-   Raises `DriveConfigError` if the drive refuses, `DriveCommsError` if it does not answer.
+   the drive's own comm-loss timeout (S9) so that a dead controller still stops the belt,
+   and, when built with ``estop_decel_mps2``, the deceleration of the drive's own quick stop
+   (S5: the stop of an e-stop, and of the comm-loss reaction), read back into
+   `stop_decel_mps2`. A comm-loss fault the drive latched after the previous session is
+   reset here if the belt stands still (noted in `notices`); any other fault is left for
+   the controller to refuse. Raises `DriveConfigError` if the drive refuses (or cannot reach
+   the wanted deceleration), `DriveCommsError` if it does not answer.
 3. ``await drive.read()``       -- one `DriveStatus` per control tick.
 4. ``await drive.write(cmd)``   -- one `DriveCommand` per control tick (at least every 200 ms,
    which keeps the drive's watchdog fed).
 5. ``await drive.close()``      -- stops and disables the drive if it can, then releases the
-   connection. Safe to call more than once and after a failed open.
+   connection. The stop is the one the last command asked for when that was a quick stop or
+   coast (a latched e-stop is never softened into a ramp stop), else a ramp stop. Safe to
+   call more than once and after a failed open.
 
 `read` and `write` raise `DriveCommsError` on a timeout, a garbled or missing reply, or a
 lost connection; they never block for longer than about one control period. The
@@ -107,6 +114,15 @@ class Drive(abc.ABC):
     #: True only for the in-process simulator, which accepts injected events and fast time.
     simulated: bool = False
 
+    #: The deceleration (m/s^2) of the drive's own quick stop as configured at `open()` and
+    #: read back (S5, S11); None when this drive's stop deceleration cannot be written (its
+    #: profile says so, and the driver logged it at open).
+    stop_decel_mps2: float | None = None
+
+    #: Things the driver did at `open()` that the session should record (one line each),
+    #: e.g. the reset of a comm-loss fault left latched by the previous session.
+    notices: tuple[str, ...] = ()
+
     @abc.abstractmethod
     async def open(self) -> None:
         """Connect and configure (including the drive's comm-loss watchdog)."""
@@ -118,6 +134,17 @@ class Drive(abc.ABC):
     @abc.abstractmethod
     async def write(self, command: DriveCommand) -> None:
         """Send one command, or raise DriveCommsError."""
+
+    async def configure_stop(self, decel_mps2: float) -> float | None:
+        """Write the deceleration of the drive's own quick stop (and comm-loss reaction) and
+        read it back (S5); returns it as the drive now holds it (m/s^2, after the drive's
+        rounding), also kept in `stop_decel_mps2`. Call only while the belt stands still.
+
+        Raises `DriveConfigError` when the drive refuses the value, cannot reach it (naming the
+        most it can do) or reads back something else. A drive whose stop deceleration cannot be
+        written returns None (its profile says so; the driver logs it once).
+        """
+        return None
 
     @abc.abstractmethod
     async def close(self) -> None:

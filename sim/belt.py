@@ -6,15 +6,20 @@ contract outward never is: `status()` reports an unsigned speed and a `Direction
 
 Model, per substep of `dt_s` (at most 0.02 s, explicit Euler):
 - The drive ramps its reference `ref_mps` toward its target at its own rate: 2.0 m/s^2 when
-  running (quicker than any profile, so the controller's ramp dominates), 1.0 m/s^2 for a
-  RAMP stop, 1.5 m/s^2 for QUICK. The reference may pass through zero (forward <-> reverse);
-  the controller is what enforces the standstill dwell (S3).
+  running (quicker than any profile, so the controller's ramp dominates), and for a stop the
+  drive's own stop deceleration parameters: `ramp_stop_decel_mps2` for RAMP and
+  `quick_stop_decel_mps2` for QUICK. Like a real drive's they start at the factory values
+  (10 s from the maximum frequency to 0: about 0.67 m/s^2, far gentler than any e-stop) until
+  a driver writes them (S5); `configure_stop` refuses a deceleration beyond what the motor
+  can brake (`MAX_STOP_DECEL_MPS2`). The reference may pass through zero (forward <->
+  reverse); the controller is what enforces the standstill dwell (S3).
 - While the drive output is enabled the belt follows the reference with a first-order lag
   (tau 0.1 s): dv = (ref - v) * dt / tau. With power removed (COAST, drive fault) the belt
   coasts down at 0.8 m/s^2 (friction and the person's load).
 - A RAMP/QUICK stop disables the output once the reference is at 0 and the belt is still.
 - Watchdog: enabled and no command for `comm_loss_timeout_s` -> latch FAULT_COMM_LOSS and
-  ramp-stop. Injected drive fault -> latch FAULT_DRIVE and coast. A latched fault ignores
+  stop as `comm_loss_stop` says (RAMP at the factory, QUICK once a driver configured it: the
+  comm-loss reaction is then the same stop as an e-stop). Injected drive fault -> latch FAULT_DRIVE and coast. A latched fault ignores
   run commands (stops are always accepted) and clears only on `fault_reset` once its cause
   is gone: for comm loss the reset command itself shows that commands are back; for a drive
   fault (an overcurrent trip) the motor must have come to rest.
@@ -39,13 +44,14 @@ FAULT_DRIVE = 0x07  # overcurrent trip (injected `drive-fault`)
 FAULT_COMM_LOSS = 0x0E  # the drive's own comm-loss watchdog fired
 
 DRIVE_ACCEL_MPS2 = 2.0  # drive's own ramp while running
-RAMP_STOP_DECEL_MPS2 = 1.0  # StopMode.RAMP and the watchdog's stop
-QUICK_STOP_DECEL_MPS2 = 1.5  # StopMode.QUICK
+DRIVE_MAX_KMH = 25.0  # the drive's own maximum output
+#: Factory stop deceleration: 10 s from the maximum output to 0, as drives ship.
+FACTORY_STOP_DECEL_MPS2 = DRIVE_MAX_KMH / 3.6 / 10.0
+MAX_STOP_DECEL_MPS2 = 2.0  # what the motor (and its braking resistor) can brake the loaded belt at
 COAST_DECEL_MPS2 = 0.8  # power removed: friction + person load
 BELT_TAU_S = 0.1  # belt lag behind the drive reference
 STALL_TAU_S = 0.05  # a jammed belt stops within a few tenths of a second
 OVERSPEED_KMH = 3.5  # injected runaway: belt runs this much above the reference
-DRIVE_MAX_KMH = 25.0  # the drive's own maximum output
 INCLINE_RATE_PCT_S = 1.0
 INCLINE_MAX_PCT = 25.0
 
@@ -56,11 +62,6 @@ NOISE_SIGMA_FRACTION = 0.003
 
 _STANDSTILL_MPS = ENCODER_ZERO_KMH / KMH_PER_MPS
 _SETTLED_MPS = 1e-9  # snap the lag onto its goal: no creeping, no denormal arithmetic
-_STOP_DECEL_MPS2 = {
-    StopMode.RAMP: RAMP_STOP_DECEL_MPS2,
-    StopMode.QUICK: QUICK_STOP_DECEL_MPS2,
-    StopMode.COAST: COAST_DECEL_MPS2,
-}
 _FORWARD = Direction.FORWARD
 _REVERSE = Direction.REVERSE
 _NONE = Direction.NONE
@@ -72,6 +73,7 @@ class Belt:
     __slots__ = (
         "velocity_mps", "ref_mps", "enabled", "fault_code", "incline_pct",
         "drive_accel_mps2", "comm_loss_timeout_s", "overspeed", "stall",
+        "ramp_stop_decel_mps2", "quick_stop_decel_mps2", "comm_loss_stop",
         "_target_mps", "_rate_mps2", "_stopping", "_dir_sign", "_incline_target_pct",
         "_last_command_s", "_rng", "_uniform",
     )
@@ -84,16 +86,39 @@ class Belt:
         self.incline_pct = 0.0
         self.drive_accel_mps2 = DRIVE_ACCEL_MPS2
         self.comm_loss_timeout_s = comm_loss_timeout_s
+        self.ramp_stop_decel_mps2 = FACTORY_STOP_DECEL_MPS2  # the drive's stop parameters (S5)
+        self.quick_stop_decel_mps2 = FACTORY_STOP_DECEL_MPS2
+        self.comm_loss_stop = StopMode.RAMP  # the watchdog's reaction
         self.overspeed = False  # injected runaway speed loop
         self.stall = False  # injected jam
         self._target_mps = 0.0  # where the reference is heading
-        self._rate_mps2 = RAMP_STOP_DECEL_MPS2
+        self._rate_mps2 = FACTORY_STOP_DECEL_MPS2
         self._stopping = True  # target is a stop: disable once there
         self._dir_sign = 1.0  # sign of the last run direction (for the overspeed offset)
         self._incline_target_pct = 0.0
         self._last_command_s = 0.0
         self._rng = random.Random(seed)
         self._uniform = self._rng.random
+
+    # -- parameters ----------------------------------------------------------------------
+
+    def configure_stop(self, decel_mps2: float) -> float:
+        """Set the quick stop (and the comm-loss reaction) to `decel_mps2`, as a driver does at
+        connect (S5); returns the deceleration now held. ValueError beyond what it can brake."""
+        if not 0.0 < decel_mps2 <= MAX_STOP_DECEL_MPS2:
+            raise ValueError(f"quick-stop deceleration {decel_mps2:g} m/s^2 is beyond what the drive can "
+                             f"brake the belt at (at most {MAX_STOP_DECEL_MPS2:g} m/s^2)")
+        self.quick_stop_decel_mps2 = decel_mps2
+        self.comm_loss_stop = StopMode.QUICK
+        return decel_mps2
+
+    def stop_decel_mps2(self, mode: StopMode) -> float:
+        """The deceleration of a stop in `mode` (coast: friction alone)."""
+        if mode is StopMode.QUICK:
+            return self.quick_stop_decel_mps2
+        if mode is StopMode.RAMP:
+            return self.ramp_stop_decel_mps2
+        return COAST_DECEL_MPS2
 
     # -- commands and faults -------------------------------------------------------------
 
@@ -130,12 +155,12 @@ class Belt:
             self._stop(cmd.stop_mode)
 
     def trip(self, fault_code: int) -> None:
-        """Latch a drive fault: a drive fault removes power, a comm loss ramp-stops."""
+        """Latch a drive fault: a drive fault removes power, a comm loss stops as configured."""
         self.fault_code = fault_code
         if fault_code != FAULT_COMM_LOSS:
             self._disable()
-        elif not self._stopping:
-            self._stop(StopMode.RAMP)  # a stop already under way keeps its (quicker) ramp
+        elif not self._stopping or self.stop_decel_mps2(self.comm_loss_stop) > self._rate_mps2:
+            self._stop(self.comm_loss_stop)  # a quicker stop already under way keeps its ramp
 
     def _try_reset(self) -> None:
         at_rest = -_STANDSTILL_MPS < self.velocity_mps < _STANDSTILL_MPS
@@ -148,7 +173,7 @@ class Belt:
             self._disable()
             return
         self._target_mps = 0.0
-        self._rate_mps2 = _STOP_DECEL_MPS2[mode]
+        self._rate_mps2 = self.quick_stop_decel_mps2 if mode is StopMode.QUICK else self.ramp_stop_decel_mps2
         self._stopping = True
 
     def _disable(self) -> None:
