@@ -35,8 +35,13 @@ class Controller(OperatorCommands):
 
     def __init__(self, site: SiteConfig, profile: Profile, program: Program | None = None, *,
                  allow_reverse: bool = False, now_s: float = 0.0,
-                 ui_heartbeat_timeout_s: float | None = None) -> None:
+                 ui_heartbeat_timeout_s: float | None = None,
+                 drive_stop_decel_mps2: float | None = None) -> None:
         self.site = site
+        #: The deceleration of the drive's own quick stop, as configured and read back at
+        #: connect (S5). Known: an e-stop is handed to the drive on its first tick. None: the
+        #: drive's stop cannot be set, so the controller ramps e-stops itself.
+        self.drive_stop_decel_mps2 = drive_stop_decel_mps2
         self._standstill_kmh = site.standstill_kmh
         self.queue: deque[Command] = deque()  # appended from any thread, drained here
         self.events: list[dict[str, Any]] = []
@@ -47,6 +52,7 @@ class Controller(OperatorCommands):
         self.comms = CommsWatchdog(site.comms_timeout_s, now_s)
         self.fall_stop = fall_stop.FallStop()
         self.monitor = SpeedMonitor(site.monitor)
+        self.escalation = EstopEscalation(site.monitor.estop_check_after_s, site.monitor.estop_margin_kmh)
         self.ui_heartbeat = UiHeartbeat(ui_heartbeat_timeout_s, now_s) if ui_heartbeat_timeout_s else None
         self.latched: dict[str, str] = {}  # cause -> reason, in order of arrival
         self.stop_reason: str | None = None
@@ -71,6 +77,10 @@ class Controller(OperatorCommands):
     def report_write_failure(self) -> None:
         """The loop's write failed: this tick's exchange does not count as good comms."""
         self._write_failed = True
+
+    def note_drive(self, notice: str) -> None:
+        """Record something the driver did at connect (e.g. reset a stale comm-loss fault)."""
+        self._event("drive_notice", text=notice)
 
     def drain_events(self) -> list[dict[str, Any]]:
         events, self.events = self.events, []
@@ -150,9 +160,6 @@ class Controller(OperatorCommands):
         self.reverse_phase: str | None = None
         self.resume_pending = False
         self.stop_mode = StopMode.RAMP
-        self.escalation = EstopEscalation(self.site.monitor.estop_check_after_s,
-                                          self.site.monitor.estop_margin_kmh,
-                                          self.profile.estop_decel_mps2)
 
     def _desired_direction(self) -> Direction:
         step = self.step
@@ -199,19 +206,30 @@ class Controller(OperatorCommands):
         if trip:
             self._trip(trip)
 
+    @property
+    def drive_stops_itself(self) -> bool:
+        """An e-stop is the drive's own quick stop, set at connect (S5), not a ramp from here."""
+        return self.drive_stop_decel_mps2 is not None
+
     def _trip(self, trip: Trip) -> None:
-        """The one e-stop path: latch the cause, then estop/fault at the e-stop deceleration."""
+        """The one e-stop path: latch the cause, then estop/fault: the drive's own quick stop
+        from this tick on where it was configured (S5), else a ramp at the e-stop deceleration."""
         if trip.cause in self.latched:
             return
         self.latched[trip.cause] = trip.reason
         self._event(trip.severity.value, reason=trip.reason, cause=trip.cause)
         if trip.cause == ESCALATION_CAUSE:
             self.stop_mode = StopMode.COAST
+        if trip.cause == fall_stop.CAUSE and self.reverse_armed:
+            self.reverse_armed = False  # S8: the person first, then the arming checklist again
+            self._event("reverse_disarmed", source=fall_stop.CAUSE)
         if self.state in S.LATCHED:
             return
         self.stop_reason = trip.reason
         self._reset_until_s = None
-        self.escalation.begin(self.now_s, self.status.belt_kmh if self.status else self.command_kmh)
+        stop_decel_mps2 = self.drive_stop_decel_mps2 or self.profile.estop_decel_mps2
+        self.escalation.begin(self.now_s, self.status.belt_kmh if self.status else self.command_kmh,
+                              stop_decel_mps2)
         self.stop_mode = StopMode.QUICK
         if trip.severity is Severity.ESTOP:
             self.trip_estop()
@@ -261,6 +279,7 @@ class Controller(OperatorCommands):
         self.clear_latch()
         self.latched.clear()
         self.monitor.clear()
+        self.escalation.clear()
         self._motion_reset()
 
     # ---- countdowns and starts ----------------------------------------------------------
@@ -397,7 +416,10 @@ class Controller(OperatorCommands):
         elif self.stop_mode is StopMode.COAST:
             self.command_kmh = 0.0
         elif state in S.LATCHED:
-            self.command_kmh = ramp_speed_kmh(self.command_kmh, 0.0, 0.0, profile.estop_decel_mps2, dt_s)
+            if self.drive_stop_decel_mps2 is not None:
+                self.command_kmh = 0.0  # run off, quick stop: the drive finishes it without us (S5)
+            else:
+                self.command_kmh = ramp_speed_kmh(self.command_kmh, 0.0, 0.0, profile.estop_decel_mps2, dt_s)
         else:
             accel = 0.0
             if state == S.RUNNING:

@@ -10,12 +10,17 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import pydantic
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from drivers.base import Direction
 from controller.errors import from_validation_error, read_toml
 
 KMH_PER_MPS = 3.6
+
+#: Athlete-level speeds (S15): above the shipped fitness caps. Backward, that is above the
+#: walk-to-run transition (about 5.9 km/h); forward, running faster than a gym's fitness cap.
+ATHLETE_FORWARD_ABOVE_KMH = 16.0
+ATHLETE_REVERSE_ABOVE_KMH = 5.5
 
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"
 DEFAULT_CONFIG = CONFIG_DIR / "default.toml"
@@ -42,7 +47,7 @@ class Profile(BaseModel):
     countdown_s: _bounded(2.0, 10.0)
     incline_max_pct: _bounded(0.0, 25.0)
     incline_rate_pct_s: _bounded(0.1, 3.0)
-    requires_authorization: bool = False
+    requires_authorization: bool = Field(False, validate_default=True)  # S15: see the validator
 
     @model_validator(mode="after")
     def _consistent(self) -> "Profile":
@@ -51,6 +56,19 @@ class Profile(BaseModel):
         if self.estop_decel_mps2 < self.decel_mps2:
             raise ValueError("estop_decel_mps2 must be at least decel_mps2")
         return self
+
+    @field_validator("requires_authorization")
+    @classmethod
+    def _athlete_needs_authorization(cls, value: bool, info: ValidationInfo) -> bool:
+        forward_kmh = info.data.get("forward_max_kmh", 0.0)
+        reverse_kmh = info.data.get("reverse_max_kmh", 0.0)
+        if not value and (forward_kmh > ATHLETE_FORWARD_ABOVE_KMH or reverse_kmh > ATHLETE_REVERSE_ABOVE_KMH):
+            raise ValueError(f"cannot be false: a profile above {ATHLETE_FORWARD_ABOVE_KMH:g} km/h forward or "
+                             f"{ATHLETE_REVERSE_ABOVE_KMH:g} km/h backward always needs the operator's "
+                             "authorisation (S15)")
+        return value
+
+
 
     def max_kmh(self, direction: Direction) -> float:
         return self.reverse_max_kmh if direction is Direction.REVERSE else self.forward_max_kmh

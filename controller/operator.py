@@ -14,6 +14,11 @@ from controller.interlocks import Severity, Trip, drive_fault, fall_stop, safety
 from drivers.base import Direction
 
 REVERSE, NONE = Direction.REVERSE, Direction.NONE
+#: How far the drive's read-back stop deceleration may be from the profile's (the drive's
+#: parameter units round it: 0.01-0.1 s on a few seconds of ramp time).
+DRIVE_STOP_TOLERANCE = 0.05
+#: Where a direction key can act: choose before a start, or reverse the running belt (S3, S14).
+DIRECTION_KEY_STATES = (S.IDLE, S.RUNNING)
 
 
 class OperatorCommands:
@@ -35,9 +40,24 @@ class OperatorCommands:
             return reason
         if (reason := drive_fault.present(self.status)) is not None:
             return reason
+        if (reason := self.drive_stop_refusal()) is not None:
+            return reason
         if self._desired_direction() is REVERSE:
             return fall_stop.reverse_refusal(self.status, self.reverse_armed)
         return None
+
+    def drive_stop_refusal(self) -> str | None:
+        """Why the drive's own stop does not fit this session's profile (S5), or None.
+
+        The host sets the drive's quick stop for the profile at connect, and again when a
+        program brings another profile; until then an e-stop would not stop as this profile
+        says, so nothing starts."""
+        held_mps2 = self.drive_stop_decel_mps2
+        wanted_mps2 = self.profile.estop_decel_mps2
+        if held_mps2 is None or abs(held_mps2 - wanted_mps2) <= DRIVE_STOP_TOLERANCE * wanted_mps2:
+            return None
+        return (f"the drive's own stop is set to {held_mps2:.2f} m/s^2 but profile {self.profile.name!r} "
+                f"stops at {wanted_mps2:g} m/s^2: wait for the drive to be reconfigured")
 
     def start_permitted(self) -> bool:
         """Guard of `begin_countdown`."""
@@ -108,7 +128,8 @@ class OperatorCommands:
     def _start(self, command: Command) -> None:
         reason = self.start_refusal()
         if reason is not None:
-            self.stop_reason = f"start refused: {reason}"
+            if self.stop_reason is None:  # a refusal never hides why the belt stopped
+                self.stop_reason = f"start refused: {reason}"
             self._refuse(command, reason)
             return
         self.stop_reason = None
@@ -145,11 +166,15 @@ class OperatorCommands:
         if self.program is not None:
             self._refuse(command, "the program sets the direction")
             return
+        if self.state not in DIRECTION_KEY_STATES:
+            self._refuse(command, f"the direction can change only while idle or running (now {self.state})")
+            return
         if direction is REVERSE and (reason := fall_stop.reverse_refusal(self.status, self.reverse_armed)):
             self._refuse(command, reason)
             return
+        if direction is not self.manual_direction:
+            self.manual_target_kmh = self.profile.start_speed_kmh  # S14: no speed crosses a reversal
         self.manual_direction = direction
-        self.manual_target_kmh = min(self.manual_target_kmh, self.profile.max_kmh(direction))
         if self.state == S.RUNNING and direction is not self.direction:
             self._begin_reversal(direction)
 

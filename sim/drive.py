@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 from controller.clock import Clock, MonotonicClock
 from drivers import parse_query
-from drivers.base import (Direction, Drive, DriveCommand, DriveCommsError, DriveStatus,
+from drivers.base import (Direction, Drive, DriveCommand, DriveCommsError, DriveConfigError, DriveStatus,
                           DriveUrlError, StopMode)
 from sim.world import SimWorld
 
@@ -24,8 +24,6 @@ QUERY_KEYS = {"seed", "fall_stop", "tether_m"}
 FALL_STOP_VALUES = ("fitted", "none")
 TETHER_MIN_M = 0.7  # beyond the person's 0.6 m starting spot, or the key is out at once
 TETHER_MAX_M = 1.5  # the deck's length
-_RAMP_STOP = DriveCommand(run=False, direction=Direction.NONE, speed_kmh=0.0,
-                          stop_mode=StopMode.RAMP)
 
 
 class SimDrive(Drive):
@@ -34,15 +32,34 @@ class SimDrive(Drive):
     name = "sim://"
     simulated = True
 
-    def __init__(self, world: SimWorld | None = None, clock: Clock | None = None) -> None:
+    def __init__(self, world: SimWorld | None = None, clock: Clock | None = None,
+                 estop_decel_mps2: float | None = None) -> None:
         self.world = world if world is not None else SimWorld()
         self.clock = clock if clock is not None else MonotonicClock()
+        self.estop_decel_mps2 = estop_decel_mps2
+        self._last_stop_mode = StopMode.RAMP
 
     async def open(self) -> None:
-        """Nothing to connect; the world's watchdog is configured at construction."""
+        """Nothing to connect; the world's watchdog is configured at construction, the quick
+        stop here when asked for (as a real driver writes it at connect)."""
         self.world.advance_to(self.clock.now_s())
         if not self.world.comms_ok:
             raise DriveCommsError(f"{self.name}: no reply (injected comms loss)")
+        if self.estop_decel_mps2 is not None:
+            self.configure_stop_now(self.estop_decel_mps2)
+
+    async def configure_stop(self, decel_mps2: float) -> float | None:
+        return self.configure_stop_now(decel_mps2)
+
+    def configure_stop_now(self, decel_mps2: float) -> float:
+        """configure_stop(), synchronously."""
+        if not self.world.comms_ok:
+            raise DriveCommsError(f"{self.name}: no reply (injected comms loss)")
+        try:
+            self.stop_decel_mps2 = self.world.belt.configure_stop(decel_mps2)
+        except ValueError as exc:
+            raise DriveConfigError(f"{self.name}: {exc}") from None
+        return self.stop_decel_mps2
 
     async def read(self) -> DriveStatus:
         return self.read_now()
@@ -64,15 +81,18 @@ class SimDrive(Drive):
         if not world.comms_ok:
             world.advance_to(self.clock.now_s())
             raise DriveCommsError(f"{self.name}: no reply (injected comms loss)")
+        self._last_stop_mode = StopMode.RAMP if command.run else command.stop_mode
         world.apply_command(command, self.clock.now_s())
 
     async def close(self) -> None:
-        """Ramp-stop the belt if the drive can still hear us; never raises.
+        """Stop the belt if the drive can still hear us, never more gently than the last stop
+        commanded (a latched e-stop stays a quick stop, an escalated one a coast); never raises.
 
         Like a real drive, the simulated one latches FAULT_COMM_LOSS if it is still ramping
         down when its watchdog time runs out with no further commands.
         """
-        self.world.apply_command(_RAMP_STOP, self.clock.now_s())
+        stop = DriveCommand(run=False, direction=Direction.NONE, speed_kmh=0.0, stop_mode=self._last_stop_mode)
+        self.world.apply_command(stop, self.clock.now_s())
 
     def inject(self, event: str, value: float | None = None) -> None:
         """Forward a world event (fall, key-out, comms-loss, hr, ...) to the world, now.
@@ -84,11 +104,13 @@ class SimDrive(Drive):
         self.world.inject(event, value)
 
 
-def from_url(url: str, *, clock: Clock | None = None, seed: int = 0, site=None, site_file=None) -> SimDrive:
+def from_url(url: str, *, clock: Clock | None = None, seed: int = 0, site=None, site_file=None,
+             estop_decel_mps2: float | None = None) -> SimDrive:
     """Build a SimDrive from `sim://[?seed=N&fall_stop=none|fitted&tether_m=M]`.
 
     `site` (a controller.limits.SiteConfig) supplies the fall-sensor delay and the drive's
-    comm-loss timeout. A `seed` in the URL wins over the `seed` argument.
+    comm-loss timeout; `estop_decel_mps2` is the quick stop that `open()` sets (S5). A `seed`
+    in the URL wins over the `seed` argument.
     """
     parts = urlsplit(url)
     if parts.scheme != "sim" or parts.netloc or parts.path or parts.fragment:
@@ -120,4 +142,4 @@ def from_url(url: str, *, clock: Clock | None = None, seed: int = 0, site=None, 
                    "comm_loss_timeout_s": site.drive_comm_loss_timeout_s}
     world = SimWorld(seed=seed, fall_stop_fitted=fall_stop == "fitted", tether_reach_m=tether_m,
                      **options)
-    return SimDrive(world, clock)
+    return SimDrive(world, clock, estop_decel_mps2)

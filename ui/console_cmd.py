@@ -133,7 +133,8 @@ def cmd_console(args) -> int:
     try:
         options = {"site_file": args.config} if args.config and args.driver.startswith("modbus") else {}
         engine = Engine(site, profile, program, driver_url=args.driver, seed=args.seed, drive_options=options,
-                        ui_heartbeat_timeout_s=1.0, sessions_dir=Path(args.sessions))
+                        ui_heartbeat_timeout_s=1.0, sessions_dir=Path(args.sessions),
+                        site_file=args.config)
         engine.start()
     except DriveError as exc:
         print(f"retrotread: {exc} (nothing moved)", file=sys.stderr)

@@ -37,6 +37,7 @@ from controller.snapshot import Snapshot
 from drivers import DriveError, open_drive
 from drivers.base import Drive, DriveCommand, DriveStatus
 from ui.console.sessions import Session, SessionRecorder
+from ui.drive_setup import configure_drive_stop
 
 HEARTBEAT_PERIOD_S = 0.25  # how often a live console beats (the UI's timer; advance() mimics it)
 #: The switch interval while the loop thread runs: a thread waiting for the GIL gets it within
@@ -44,6 +45,7 @@ HEARTBEAT_PERIOD_S = 0.25  # how often a live console beats (the UI's timer; adv
 GIL_SWITCH_INTERVAL_S = 0.0005
 CONTROL_THREAD_NICE = -10  # asked for, not required (needs CAP_SYS_NICE)
 REST_CONFIRM_S = 2.0  # at standstill this long with the drive still enabled also counts as at rest
+STOP_RETRY_S = 1.0  # a failed reconfiguration of the drive's quick stop is tried again after this
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,8 +85,9 @@ class Engine:
                  seed: int = 0, drive_options: dict[str, Any] | None = None,
                  ui_heartbeat_timeout_s: float | None = 1.0,
                  sessions_dir: str | Path | None = None, publish_hz: float = 10.0, chart_hz: float = 2.0,
-                 keep_lateness: bool = False) -> None:
+                 keep_lateness: bool = False, site_file: str | None = None) -> None:
         self.site = site
+        self.site_file = site_file
         self.clock = clock or PreciseClock()
         if drive is None:  # every backend takes clock, seed and site (and ignores what it doesn't use)
             options = {"clock": self.clock, "seed": seed, "site": site, **(drive_options or {})}
@@ -123,6 +126,7 @@ class Engine:
         # manual mode
         self._ui_alive = True
         self._last_beat_s = -1e9
+        self._stop_retry_s = -1e9
 
     # ---- what the UI calls (any thread) ------------------------------------------------
     @property
@@ -202,9 +206,17 @@ class Engine:
         finally:
             self._opened.set()
 
+    async def _open_drive(self) -> None:
+        """Open the drive and set its own quick stop for the profile (S5)."""
+        await self.drive.open()
+        c = self.controller
+        c.drive_stop_decel_mps2 = await configure_drive_stop(self.drive, self.site, c.profile, self.site_file)
+        for notice in self.drive.notices:
+            c.note_drive(notice)
+
     async def _serve(self) -> None:
         try:
-            await self.drive.open()
+            await self._open_drive()
         except BaseException as exc:
             self._open_error = exc
             await self.drive.close()
@@ -247,7 +259,7 @@ class Engine:
         """Open the drive in the caller's event loop (manual mode, on a SimClock)."""
         if not isinstance(self.clock, SimClock):
             raise RuntimeError("manual mode needs a SimClock")
-        await self.drive.open()
+        await self._open_drive()
         self._loop_alive = True
         self._publish()
 
@@ -278,7 +290,12 @@ class Engine:
         self._publish()
 
     # ---- the loop's hooks (control thread) -----------------------------------------------
-    def _before_tick(self, now_s: float) -> None:
+    def _before_tick(self, now_s: float):
+        """Injections and the heartbeat; returns a coroutine when the drive's stop needs setting."""
+        c = self.controller
+        if c.state == S.IDLE and now_s >= self._stop_retry_s and c.drive_stop_refusal() is not None:
+            self._stop_retry_s = now_s + STOP_RETRY_S
+            return self._reconfigure_stop()  # a program brought another profile (S5)
         while self._injections:
             event, value = self._injections.popleft()
             self.drive.inject(event, value)
@@ -287,6 +304,14 @@ class Engine:
         if self._thread is None and self._ui_alive and now_s - self._last_beat_s >= HEARTBEAT_PERIOD_S:
             self._last_beat_s = now_s
             self.controller.submit(Command(Op.UI_HEARTBEAT, source="console"))
+
+    async def _reconfigure_stop(self) -> None:
+        c = self.controller
+        try:
+            c.drive_stop_decel_mps2 = await self.drive.configure_stop(c.profile.estop_decel_mps2)
+        except DriveError as exc:  # starts stay refused (drive_stop_refusal) and it is tried again
+            self._tick_events.append({"t": c.now_s, "event": "drive_notice",
+                                      "text": f"cannot set the drive's quick stop: {exc}"})
 
     def _after_tick(self, c: Controller, status: DriveStatus | None, command: DriveCommand,
                     now_s: float) -> None:

@@ -26,6 +26,7 @@ from controller.ramps import stopping_time_s
 from drivers import DriveError, open_drive
 from drivers.base import Direction, Drive
 from sim.faults import InjectionSchedule, parse_injection
+from ui.drive_setup import configure_drive_stop
 from ui.progress import ProgressLine
 from ui.trace import TraceWriter
 
@@ -149,7 +150,9 @@ class Run:
         self.progress = progress
         profile = plan.site.profiles[plan.profile_name]
         self.controller = Controller(plan.site, profile, plan.program, allow_reverse=plan.allow_reverse,
-                                     now_s=clock.now_s())
+                                     now_s=clock.now_s(), drive_stop_decel_mps2=drive.stop_decel_mps2)
+        for notice in drive.notices:
+            self.controller.note_drive(notice)
         self.summary = RunSummary()
         self.control = control
         self.t0_s = clock.now_s()
@@ -247,6 +250,7 @@ async def execute(plan: RunPlan, out=None, err=None) -> int:
         return EXIT_REFUSED
     try:
         await drive.open()
+        await configure_drive_stop(drive, plan.site, plan.site.profiles[plan.profile_name], plan.site_file)
     except DriveError as exc:
         print(f"retrotread: {exc} (nothing moved)", file=err)
         if trace_file:

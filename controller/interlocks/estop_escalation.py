@@ -1,9 +1,12 @@
 """S11: an e-stop that does not slow the belt escalates to a category-0 stop (coast).
 
-From the moment of the e-stop the belt should follow the e-stop ramp
-    expected_kmh(t) = max(0, v0 - a_estop * 3.6 * (t - t0)).
-The drive lags its reference a little, so the check starts `check_after_s` (1 s) after the
-e-stop and allows `margin_kmh` above the ramp; beyond that, power is removed.
+From the moment of the e-stop the belt should follow the stop ramp
+    expected_kmh(t) = max(0, v0 - a_stop * 3.6 * (t - t0)),
+where a_stop is the deceleration the drive's own quick stop was configured for and read
+back at connect (S5), or the profile's e-stop deceleration where the controller ramps the
+stop itself. Judging against the drive's real setting means a working stop is never
+replaced by a slower coast. The drive lags a little, so the check starts `check_after_s`
+(1 s) after the e-stop and allows `margin_kmh` above the ramp; beyond that, power is removed.
 """
 
 from __future__ import annotations
@@ -17,21 +20,23 @@ CAUSE = "estop_not_slowing"
 class EstopEscalation:
     __slots__ = ("check_after_s", "margin_kmh", "decel_kmh_s", "t0_s", "v0_kmh", "escalated")
 
-    def __init__(self, check_after_s: float, margin_kmh: float, estop_decel_mps2: float) -> None:
+    def __init__(self, check_after_s: float, margin_kmh: float) -> None:
         self.check_after_s = check_after_s
         self.margin_kmh = margin_kmh
-        self.decel_kmh_s = estop_decel_mps2 * KMH_PER_MPS
+        self.decel_kmh_s = 0.0
         self.t0_s: float | None = None
         self.v0_kmh = 0.0
         self.escalated = False
 
-    def begin(self, now_s: float, belt_kmh: float) -> None:
-        """Called on entry to estop/fault."""
+    def begin(self, now_s: float, belt_kmh: float, stop_decel_mps2: float) -> None:
+        """Called on entry to estop/fault, with the deceleration the stop really has."""
         self.t0_s = now_s
         self.v0_kmh = belt_kmh
+        self.decel_kmh_s = stop_decel_mps2 * KMH_PER_MPS
         self.escalated = False
 
-    def end(self) -> None:
+    def clear(self) -> None:
+        """Called when the latch is cleared: nothing to watch until the next e-stop."""
         self.t0_s = None
         self.escalated = False
 

@@ -12,7 +12,9 @@ from controller.interlocks import Severity, Trip
 from drivers.base import DriveStatus
 
 CAUSE = "fall_stop"
-TRIP = Trip(CAUSE, Severity.ESTOP, "fall-stop harness opened (fall or harness released)")
+#: A switch cannot tell a fall from a released harness: the person comes first (S8).
+TRIP = Trip(CAUSE, Severity.ESTOP, "fall-stop harness opened: check the person first (a fall, or the "
+                                   "harness released); reverse is disarmed")
 
 
 class FallStop:
@@ -54,5 +56,5 @@ def reverse_refusal(status: DriveStatus | None, reverse_armed: bool) -> str | No
 
 def present(status: DriveStatus | None) -> str | None:
     if status is not None and status.fall_stop is False:
-        return "fall-stop harness is open: clip the harness on"
+        return "fall-stop harness is open: check the person, then clip the harness on"
     return None

@@ -134,20 +134,43 @@ def test_a_blip_resets_the_timer():
 
 # ---- e-stop escalation (S11) ----
 def test_estop_that_slows_is_not_escalated():
-    esc = EstopEscalation(1.0, 1.6, 1.2)
-    esc.begin(0.0, 10.0)
+    esc = EstopEscalation(1.0, 1.6)
+    esc.begin(0.0, 10.0, 1.2)
     for i in range(200):
         t = i * 0.02
         assert esc.check(t, max(0.0, 10.0 - 1.2 * 3.6 * t + 0.5)) is None
 
 
 def test_estop_that_does_not_slow_escalates_after_one_second():
-    esc = EstopEscalation(1.0, 1.6, 1.2)
-    esc.begin(0.0, 10.0)
+    esc = EstopEscalation(1.0, 1.6)
+    esc.begin(0.0, 10.0, 1.2)
     assert esc.check(0.98, 10.0) is None
     trip = esc.check(1.0, 10.0)
     assert trip.cause == "estop_not_slowing" and "category 0" in trip.reason
     assert esc.check(1.02, 10.0) is None  # once only
+
+
+def test_escalation_is_judged_against_the_deceleration_the_drive_was_set_to():
+    """S11: a drive configured for 1.5 m/s^2 that stops at 1.5 is never escalated, though a
+    profile asking 3.0 would have called it slow; and below its setting it is."""
+    on_time = EstopEscalation(1.0, 1.6)
+    on_time.begin(0.0, 16.0, 1.5)
+    slow = EstopEscalation(1.0, 1.6)
+    slow.begin(0.0, 16.0, 1.5)
+    trips = []
+    for i in range(150):
+        t = i * 0.02
+        assert on_time.check(t, max(0.0, 16.0 - 1.5 * 3.6 * t + 0.4)) is None
+        if (trip := slow.check(t, max(0.0, 16.0 - 0.8 * 3.6 * t))) is not None:
+            trips.append(t)
+    assert trips and trips[0] == pytest.approx(1.0, abs=0.021)
+
+
+def test_a_cleared_escalation_watches_nothing():
+    esc = EstopEscalation(1.0, 1.6)
+    esc.begin(0.0, 10.0, 1.2)
+    esc.clear()
+    assert esc.check(5.0, 10.0) is None
 
 
 # ---- UI heartbeat ----

@@ -50,13 +50,17 @@ class Bench:
 
     def __init__(self, prog: Program | None, profile: str = "fitness", *, allow_reverse: bool = True,
                  seed: int = 0, site: SiteConfig = SITE, url: str = "sim://",
-                 ui_heartbeat_timeout_s: float | None = None) -> None:
+                 ui_heartbeat_timeout_s: float | None = None, drive_stops_itself: bool = True) -> None:
+        """`drive_stops_itself`: the drive's quick stop is set at connect (S5), as every session
+        host does; False stands for a drive whose stop cannot be set (the controller ramps)."""
         self.site = site
         self.clock = SimClock()
-        self.drive = from_url(url, clock=self.clock, seed=seed, site=site)
+        estop_decel_mps2 = site.profiles[profile].estop_decel_mps2 if drive_stops_itself else None
+        self.drive = from_url(url, clock=self.clock, seed=seed, site=site, estop_decel_mps2=estop_decel_mps2)
         run_now(self.drive.open())
         self.controller = Controller(site, site.profiles[profile], prog, allow_reverse=allow_reverse,
-                                     ui_heartbeat_timeout_s=ui_heartbeat_timeout_s)
+                                     ui_heartbeat_timeout_s=ui_heartbeat_timeout_s,
+                                     drive_stop_decel_mps2=self.drive.stop_decel_mps2)
         self.checker = InvariantChecker(self.controller, site)
         self.events: list[dict] = []
         self.ticks = 0
@@ -113,6 +117,11 @@ class Bench:
     def belt_kmh(self) -> float:
         return self.drive.world.status().belt_kmh
 
+    @property
+    def true_kmh(self) -> float:
+        """The simulated belt's true speed (no measurement noise), unsigned."""
+        return abs(self.drive.world.belt_velocity_kmh_signed)
+
     def events_of(self, kind: str) -> list[dict]:
         return [e for e in self.events if e["event"] == kind]
 
@@ -133,7 +142,8 @@ class _Timer:
 
 @dataclass
 class InvariantChecker:
-    """Checks S1-S11 on every tick from the outside: what the controller saw and commanded.
+    """Checks S1-S11, S14 and the S8 disarming on every tick from the outside: what the
+    controller saw and commanded.
 
     It keeps its own copy of the timers of S9-S11, so a bug in an interlock's bookkeeping
     cannot hide itself.
@@ -156,6 +166,8 @@ class InvariantChecker:
     under: _Timer = field(default_factory=_Timer)
     latch_t0_s: float | None = None
     latch_v0_kmh: float = 0.0
+    fall_disarmed: bool = False  # S8: a fall-stop trip disarmed reverse, not armed again since
+    hold_start_speed: bool = False  # S14: a manual direction change, no speed key since
     def check(self, status: DriveStatus | None, cmd: DriveCommand, now_s: float, events=()) -> None:
         c = self.controller
         state = c.state
@@ -197,7 +209,11 @@ class InvariantChecker:
         if cmd.run:
             assert cmd.speed_kmh <= profile.max_kmh(cmd.direction) + EPS, f"S4 over the cap: {where}"
 
-        # S5: acceleration and deceleration limits
+        # S5: acceleration and deceleration limits; an e-stop or fault goes to the drive's own
+        # quick stop on its first tick where the drive's stop was set at connect
+        if state in S.LATCHED and c.drive_stop_decel_mps2 is not None:
+            assert not cmd.run and cmd.stop_mode in (StopMode.QUICK, StopMode.COAST), \
+                f"S5 a latched stop not handed to the drive: {where}"
         if prev.run and cmd.run and dt_s > 0:
             if rising:
                 limit = profile.accel_mps2(cmd.direction) * KMH_PER_MPS * dt_s
@@ -217,6 +233,12 @@ class InvariantChecker:
         for event in events:
             if event["event"] == "command" and event["op"] == Op.RESET.value:
                 self.reset_since_latch = True
+            if event["event"] == "command" and event["op"] == Op.ADJUST_SPEED.value:
+                self.hold_start_speed = False
+            if event["event"] in ("estop", "fault") and event.get("cause") == "fall_stop":
+                self.fall_disarmed = True
+            if event["event"] == "reverse_armed":
+                self.fall_disarmed = False
             if event["event"] != "state":
                 continue
             source, dest = event["from"], event["to"]
@@ -229,6 +251,19 @@ class InvariantChecker:
                 self.started = False
             if dest == S.COUNTDOWN:
                 self.started = True
+
+        # S8: after a fall-stop trip nothing runs backward until reverse is armed again
+        if cmd.run and cmd.direction is REV:
+            assert not self.fall_disarmed, f"S8 reverse after a fall-stop trip without re-arming: {where}"
+
+        # S14: a manual direction change starts at the start speed and stays there until a
+        # speed key asks for more (no speed carries across); a program's step sets its own
+        if starting and c.program is None and self.last_run_direction not in (NONE, cmd.direction):
+            self.hold_start_speed = True
+        if self.hold_start_speed and cmd.run:
+            assert cmd.speed_kmh <= profile.start_speed_kmh + EPS, f"S14 speed carried across a reversal: {where}"
+        if state in (S.IDLE, *S.LATCHED):
+            self.hold_start_speed = False
 
         # S8: an armed fall-stop that opens while active e-stops on this tick
         if (status is not None and self.prev_status is not None and self.prev_status.fall_stop is True
@@ -249,7 +284,8 @@ class InvariantChecker:
         if state in S.LATCHED and status is not None and self.latch_t0_s is not None:
             mon = self.site.monitor
             elapsed_s = now_s - self.latch_t0_s
-            expected = max(0.0, self.latch_v0_kmh - profile.estop_decel_mps2 * KMH_PER_MPS * elapsed_s)
+            stop_decel_mps2 = c.drive_stop_decel_mps2 or profile.estop_decel_mps2
+            expected = max(0.0, self.latch_v0_kmh - stop_decel_mps2 * KMH_PER_MPS * elapsed_s)
             if elapsed_s >= mon.estop_check_after_s + DT_S and status.belt_kmh > expected + mon.estop_margin_kmh + 0.5:
                 assert cmd.stop_mode is StopMode.COAST and not cmd.run, f"S11 not escalated: {where}"
 

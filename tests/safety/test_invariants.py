@@ -15,7 +15,7 @@ from controller import states as S
 from controller.commands import Op
 from controller.limits import load_site_config
 from drivers.base import StopMode
-from safety_harness import DT_S, REV, FWD, Bench, program
+from safety_harness import DT_S, REV, FWD, Bench, program, run_now
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -177,11 +177,101 @@ def test_s5_ramp_rates_per_profile_and_direction(profile):
         speeds.append(bench.command.speed_kmh)
     steps = [b - a for a, b in zip(speeds, speeds[1:])]
     assert max(steps) == pytest.approx(p.accel_reverse_mps2 * 3.6 * DT_S)
+
+
+@pytest.mark.parametrize("profile", ["rehab", "fitness", "athlete"])
+def test_s5_an_estop_is_the_drives_own_quick_stop_from_its_first_tick(profile):
+    """S5: the first e-stop tick hands the stop to the drive (run off, quick stop), whose
+    deceleration was set to the profile's e-stop deceleration at connect; the true belt
+    follows it."""
+    p = load_site_config().profiles[profile]
+    bench = top_reverse_bench(profile)
+    assert bench.drive.stop_decel_mps2 == p.estop_decel_mps2
+    v0 = bench.true_kmh
+    bench.submit(Op.ESTOP)
+    bench.tick()
+    assert bench.state == S.ESTOP and not bench.command.run and bench.command.stop_mode is StopMode.QUICK
+    t0 = bench.now_s
+    assert bench.run_until(lambda b: b.true_kmh == 0.0, 30)
+    ideal_s = v0 / 3.6 / p.estop_decel_mps2
+    assert ideal_s <= bench.now_s - t0 <= ideal_s * 1.1 + 0.2  # + the belt's lag and one tick
+
+
+def test_s5_a_drive_whose_stop_cannot_be_set_is_ramped_by_the_controller():
+    """Where the drive's stop deceleration is not writable, the e-stop is ramped from here."""
+    p = load_site_config().profiles["fitness"]
+    bench = top_reverse_bench("fitness", drive_stops_itself=False)
     bench.submit(Op.ESTOP)
     bench.tick()
     before = bench.command.speed_kmh
     bench.tick()
+    assert bench.command.run
     assert before - bench.command.speed_kmh == pytest.approx(p.estop_decel_mps2 * 3.6 * DT_S)
+
+
+def top_reverse_bench(profile: str, **kw) -> Bench:
+    p = load_site_config().profiles[profile]
+    bench = Bench(program(("reverse", p.reverse_max_kmh, 600)), profile=profile, **kw)
+    bench.submit(Op.START)
+    assert bench.run_until(lambda b: b.state == S.RUNNING and b.true_kmh >= p.reverse_max_kmh - 0.01, 60)
+    return bench
+
+
+def estop_stopping_time_s(profile: str, after_trip) -> float:
+    """Seconds from an operator e-stop at the top reverse speed to the true belt's standstill;
+    `after_trip(bench)` runs 0.1 s after the trip and returns False when the controller is
+    gone (the world then runs on alone)."""
+    bench = top_reverse_bench(profile)
+    bench.submit(Op.ESTOP)
+    bench.tick()
+    t0 = bench.now_s
+    bench.run_s(0.1)
+    alive = after_trip(bench)
+    while bench.true_kmh > 0.0 and bench.now_s - t0 < 30:
+        if alive:
+            bench.tick()
+        else:
+            bench.ticks += 1
+            bench.clock.advance_to(bench.ticks * DT_S)
+            bench.drive.world.advance_to(bench.clock.now_s())
+    return bench.now_s - t0
+
+
+def _kill_controller(bench) -> bool:
+    return False
+
+
+@pytest.mark.parametrize("profile", ["rehab", "fitness", "athlete"])
+def test_s5_an_estop_finishes_without_the_bus_or_the_controller(profile):
+    """S5: the same stop with the bus silenced, or the controller gone, 0.1 s after the trip:
+    standstill within 10 % of the undisturbed stop's time (judged on the true belt)."""
+    undisturbed_s = estop_stopping_time_s(profile, lambda b: True)
+    bus_lost_s = estop_stopping_time_s(profile, lambda b: b.inject("comms-loss") or True)
+    controller_gone_s = estop_stopping_time_s(profile, _kill_controller)
+    assert bus_lost_s <= undisturbed_s * 1.1, (undisturbed_s, bus_lost_s)
+    assert controller_gone_s <= undisturbed_s * 1.1, (undisturbed_s, controller_gone_s)
+
+
+@pytest.mark.parametrize("cause", ["op-estop", "escalated"])
+def test_s5_closing_the_drive_mid_stop_keeps_the_latched_stop(cause):
+    """A loop that ends mid-stop closes the drive: the stop it leaves is the latched one (quick
+    stop), or coast after S11 -- never the gentler ramp stop."""
+    from controller.ramps import KMH_PER_MPS  # noqa: F401  (units only)
+
+    if cause == "op-estop":
+        bench = top_reverse_bench("fitness")
+        bench.submit(Op.ESTOP)
+        bench.run_s(0.2)
+    else:
+        bench = running_bench("forward", 3.0)
+        bench.inject("overspeed")
+        assert bench.run_until(lambda b: b.command.stop_mode is StopMode.COAST, 3.0)
+    run_now(bench.drive.close())
+    belt = bench.drive.world.belt
+    if cause == "op-estop":
+        assert belt._rate_mps2 == bench.controller.profile.estop_decel_mps2 and belt._stopping
+    else:
+        assert not belt.enabled
 
 
 def test_s5_normal_stop_uses_the_normal_deceleration():
@@ -271,6 +361,32 @@ def test_s8_forward_only_session_is_not_tripped_by_the_unclipped_harness():
     assert bench.controller.snapshot().forward_only
 
 
+def test_s8_a_fall_stop_trip_disarms_reverse_until_the_checklist_is_done_again():
+    """S8: after a fall the person comes first: the reason says so, reverse is disarmed, and
+    reset + start do not run backward again until reverse is armed again."""
+    bench = running_bench("reverse", 2.0)
+    bench.inject("fall")
+    assert bench.run_until(lambda b: b.state == S.ESTOP, 1.0)
+    assert "check the person first" in bench.events_of("estop")[0]["reason"]
+    assert bench.events_of("reverse_disarmed")[0]["source"] == "fall_stop"
+    assert not bench.controller.reverse_armed
+    assert bench.run_until(lambda b: b.true_kmh == 0.0, 5)
+    bench.submit(Op.RESET)
+    bench.tick()
+    assert "check the person" in bench.events_of("reset_refused")[-1]["reason"]
+    assert bench.run_until(lambda b: b.controller.snapshot().interlocks["fall_stop"][0], 30)  # back up
+    bench.run_s(1.0)
+    bench.submit(Op.RESET)
+    assert bench.run_until(lambda b: b.state == S.IDLE, 2.0)
+    bench.submit(Op.START)
+    bench.run_s(6.0)
+    assert bench.state == S.IDLE and bench.true_kmh == 0.0
+    assert "reverse is not armed" in bench.events_of("refused")[-1]["reason"]
+    bench.submit(Op.ARM_REVERSE, True)
+    bench.submit(Op.START)
+    assert bench.run_until(lambda b: b.state == S.RUNNING and b.command.direction is REV, 10)
+
+
 # ---- S9 comms ------------------------------------------------------------------------------
 def test_s9_comms_loss_faults_and_the_drive_stops_itself():
     bench = running_bench("forward", 6.0)
@@ -323,11 +439,91 @@ def test_s11_estop_that_does_not_slow_escalates_to_coast():
     assert bench.run_until(lambda b: b.belt_kmh == 0.0, 10)
 
 
+def test_s11_a_site_estop_the_drive_cannot_reach_is_refused_at_connect(tmp_path):
+    """S11: a site asking the athlete profile for 3.0 m/s^2 against a drive that can brake
+    2.0 is refused before anything moves, naming the site field and the drive -- not run
+    and then escalated to a slower coast."""
+    site = tmp_path / "site.toml"
+    site.write_text("[profiles.athlete]\nestop_decel_mps2 = 3.0\n")
+    trace = tmp_path / "trace.jsonl"
+    done = subprocess.run([sys.executable, "-m", "ui.cli", "run", str(ROOT / "config/programs/forward-classic.toml"),
+                           "--fast", "--config", str(site), "--trace", str(trace)],
+                          capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert done.returncode == 2, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in done.stderr
+    assert f"{site}: profiles.athlete.estop_decel_mps2 = 3: sim://" in lines[0] and "at most 2" in lines[0]
+    assert not trace.exists() or '"state"' not in trace.read_text()
+
+
 def test_s11_an_estop_that_slows_is_not_escalated():
     bench = running_bench("forward", 10.0)
     bench.submit(Op.ESTOP)
     assert bench.run_until(lambda b: b.belt_kmh == 0.0, 5)
     assert all(e["cause"] != "estop_not_slowing" for e in bench.events_of("estop"))
+
+
+# ---- S14 a direction change always starts at the start speed --------------------------------------
+def test_s14_a_manual_direction_change_starts_at_the_start_speed_and_stays_there():
+    """S14: jogging forward at 7.3 km/h, the direction key (reverse armed) gives a reversal
+    that starts backward at the start speed -- not at the reverse cap -- and holds it."""
+    bench = Bench(None)
+    bench.submit(Op.START)
+    assert bench.run_until(lambda b: b.state == S.RUNNING, 10)
+    for _ in range(65):
+        bench.submit(Op.ADJUST_SPEED, 0.1)
+    assert bench.run_until(lambda b: b.true_kmh > 7.2, 20)
+    bench.submit(Op.SET_DIRECTION, REV)
+    assert bench.run_until(lambda b: b.command.run and b.command.direction is REV, 30)
+    start_kmh = bench.controller.profile.start_speed_kmh
+    assert bench.command.speed_kmh == start_kmh
+    bench.run_s(10)
+    assert bench.state == S.RUNNING and bench.command.speed_kmh == start_kmh
+    assert bench.true_kmh == pytest.approx(start_kmh, abs=0.05)
+
+
+@pytest.mark.parametrize("state_after", [S.COUNTDOWN, S.REVERSING, S.PAUSED])
+def test_s14_a_direction_key_that_cannot_act_is_refused_and_changes_nothing(state_after):
+    bench = Bench(None)
+    bench.submit(Op.START)
+    if state_after != S.COUNTDOWN:
+        assert bench.run_until(lambda b: b.state == S.RUNNING and b.true_kmh > 0.5, 10)
+        bench.submit(Op.SET_DIRECTION, REV) if state_after == S.REVERSING else bench.submit(Op.PAUSE)
+    assert bench.run_until(lambda b: b.state == state_after, 5)
+    before = bench.controller.manual_direction
+    bench.submit(Op.SET_DIRECTION, FWD if before is REV else REV)
+    bench.tick()
+    refusal = bench.events_of("refused")[-1]
+    assert refusal["command"] == "set_direction" and state_after in refusal["reason"]
+    assert bench.controller.manual_direction is before
+
+
+def test_a_refused_start_never_replaces_the_stop_reason():
+    bench = running_bench("forward", 3.0)
+    bench.inject("key-out")
+    assert bench.run_until(lambda b: b.state == S.ESTOP, 1.0)
+    bench.submit(Op.START)
+    bench.tick()
+    assert bench.events_of("refused")
+    assert "safety key" in bench.controller.stop_reason
+
+
+# ---- S15 athlete speeds always need authorisation --------------------------------------------------
+@pytest.mark.parametrize("table", [
+    "[profiles.athlete]\nrequires_authorization = false\n",
+    "[profiles.sprint]\nforward_max_kmh = 18.0\nreverse_max_kmh = 5.0\nstart_speed_kmh = 0.8\n"
+    "accel_forward_mps2 = 0.8\naccel_reverse_mps2 = 0.5\ndecel_mps2 = 0.8\nestop_decel_mps2 = 1.5\n"
+    "dwell_s = 2.0\ncountdown_s = 3.0\nincline_max_pct = 15.0\nincline_rate_pct_s = 1.0\n",
+])
+def test_s15_no_site_file_removes_the_athlete_authorisation(tmp_path, table):
+    site = tmp_path / "site.toml"
+    site.write_text(table)
+    done = subprocess.run([sys.executable, "-m", "ui.cli", "run", str(ROOT / "config/programs/forward-classic.toml"),
+                           "--fast", "--config", str(site)], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in done.stderr
+    assert "requires_authorization: cannot be false" in lines[0] and "(S15)" in lines[0]
 
 
 # ---- S12 bad input is refused before anything moves ---------------------------------------------

@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 
 from controller.ramps import ramp_speed_kmh
 from drivers.base import Direction, DriveCommand, DriveStatus, StopMode
-from sim.belt import (COAST_DECEL_MPS2, FAULT_COMM_LOSS, FAULT_DRIVE, QUICK_STOP_DECEL_MPS2,
-                      RAMP_STOP_DECEL_MPS2)
+from sim.belt import (COAST_DECEL_MPS2, FACTORY_STOP_DECEL_MPS2, FAULT_COMM_LOSS, FAULT_DRIVE,
+                      MAX_STOP_DECEL_MPS2)
 from sim.world import SimWorld
 
 DT_S = 0.02
@@ -88,17 +88,46 @@ def test_drive_reverses_through_zero_when_told_to():
     assert statuses[-1].belt_kmh == pytest.approx(2.0, abs=0.1)
 
 
-@pytest.mark.parametrize("mode, decel_mps2", [
-    (StopMode.RAMP, RAMP_STOP_DECEL_MPS2),
-    (StopMode.QUICK, QUICK_STOP_DECEL_MPS2),
-    (StopMode.COAST, COAST_DECEL_MPS2),
+@pytest.mark.parametrize("mode, configured_mps2, decel_mps2", [
+    (StopMode.RAMP, None, FACTORY_STOP_DECEL_MPS2),
+    (StopMode.QUICK, None, FACTORY_STOP_DECEL_MPS2),  # a drive left at its factory settings
+    (StopMode.QUICK, 1.2, 1.2),  # ... and one whose quick stop was configured (S5)
+    (StopMode.RAMP, 1.2, FACTORY_STOP_DECEL_MPS2),  # the quick stop is its own parameter
+    (StopMode.COAST, None, COAST_DECEL_MPS2),
 ])
-def test_stop_modes_take_their_deceleration_time(mode, decel_mps2):
+def test_stop_modes_take_their_deceleration_time(mode, configured_mps2, decel_mps2):
     world = cruising(10.0)
+    if configured_mps2 is not None:
+        assert world.belt.configure_stop(configured_mps2) == configured_mps2
     expected_s = 10.0 / 3.6 / decel_mps2  # v / a
     taken_s = stop_time_s(world, DriveCommand(False, NONE, 0.0, stop_mode=mode))
     # Ramps end with the belt's short lag (tau 0.1 s) settling; coasting is exact.
     assert expected_s - 0.05 <= taken_s <= expected_s + 0.5
+
+
+def test_configure_stop_refuses_what_the_motor_cannot_brake():
+    belt = cruising(10.0).belt
+    with pytest.raises(ValueError, match=f"at most {MAX_STOP_DECEL_MPS2:g}"):
+        belt.configure_stop(MAX_STOP_DECEL_MPS2 + 0.1)
+    with pytest.raises(ValueError):
+        belt.configure_stop(0.0)
+    assert belt.quick_stop_decel_mps2 == FACTORY_STOP_DECEL_MPS2 and belt.comm_loss_stop is StopMode.RAMP
+
+
+def test_a_configured_watchdog_reacts_with_the_quick_stop():
+    """S5: the comm-loss reaction is the same stop as an e-stop once the drive is configured."""
+    times = {}
+    for configured in (False, True):
+        world = cruising(10.0)
+        if configured:
+            world.belt.configure_stop(1.5)
+        silent_from_s = world.t_s
+        while world.status().belt_kmh > 0.0:
+            world.advance_to(world.t_s + DT_S)
+        times[configured] = world.t_s - silent_from_s
+        assert world.belt.fault_code == FAULT_COMM_LOSS
+    assert times[True] == pytest.approx(0.5 + 10.0 / 3.6 / 1.5, abs=0.35)
+    assert times[False] == pytest.approx(0.5 + 10.0 / 3.6 / FACTORY_STOP_DECEL_MPS2, abs=0.35)
 
 
 def test_coast_removes_power_at_once():
@@ -121,7 +150,7 @@ def test_watchdog_stops_the_belt_and_latches_comm_loss():
     assert all(s.fault_code == 0 for s in statuses)
     statuses = run_cmd(world, None, 0.04)
     assert statuses[-1].fault_code == FAULT_COMM_LOSS
-    limit_s = 0.5 + 6.0 / 3.6 / RAMP_STOP_DECEL_MPS2 + 0.5
+    limit_s = 0.5 + 6.0 / 3.6 / FACTORY_STOP_DECEL_MPS2 + 0.5
     statuses = run_cmd(world, None, limit_s - (world.t_s - t_silent_s))
     assert statuses[-1] == DriveStatus(0.0, NONE, False, FAULT_COMM_LOSS)
 

@@ -7,9 +7,9 @@ import pytest
 from controller.clock import MonotonicClock, SimClock
 from controller.limits import load_site_config
 from drivers import open_drive
-from drivers.base import (Direction, Drive, DriveCommand, DriveCommsError, DriveStatus,
+from drivers.base import (Direction, Drive, DriveCommand, DriveCommsError, DriveConfigError, DriveStatus,
                           DriveUrlError, StopMode)
-from sim.belt import FAULT_COMM_LOSS, RAMP_STOP_DECEL_MPS2
+from sim.belt import FACTORY_STOP_DECEL_MPS2, FAULT_COMM_LOSS
 from sim.drive import SimDrive, from_url
 
 DT_S = 0.02
@@ -119,7 +119,7 @@ async def test_comms_loss_silences_the_drive_and_its_watchdog_stops_the_belt():
         await drive.write(CRUISE)
 
     # The controller keeps trying to run at 5 km/h; none of it reaches the drive.
-    stop_by_s = 0.5 + 5.0 / 3.6 / RAMP_STOP_DECEL_MPS2 + 0.3
+    stop_by_s = 0.5 + 5.0 / 3.6 / FACTORY_STOP_DECEL_MPS2 + 0.3
     while clock.now_s() - lost_at_s < stop_by_s:
         assert await tick(drive, clock, CRUISE) is None
     assert drive.world.belt_velocity_kmh_signed == 0.0
@@ -147,7 +147,7 @@ async def test_close_ramp_stops_the_belt_and_never_raises():
     await drive.open()
     await cruise(drive, clock)
     await drive.close()
-    assert drive.world.belt._stopping and drive.world.belt._rate_mps2 == RAMP_STOP_DECEL_MPS2
+    assert drive.world.belt._stopping and drive.world.belt._rate_mps2 == FACTORY_STOP_DECEL_MPS2
     await clock.sleep_until(clock.now_s() + 3.0)
     status = await drive.read()
     assert status.belt_kmh == 0.0 and not status.running
@@ -167,3 +167,30 @@ async def test_stop_modes_pass_through():
     status = await tick(drive, clock, DriveCommand(False, Direction.NONE, 0.0,
                                                    stop_mode=StopMode.COAST))
     assert not status.running and status.belt_kmh > 4.0
+
+
+async def test_open_sets_the_quick_stop_and_refuses_one_the_drive_cannot_do():
+    """S5/S11: the e-stop deceleration is written at connect and read back; too much is refused."""
+    drive = from_url("sim://", clock=SimClock(), estop_decel_mps2=1.2)
+    assert drive.stop_decel_mps2 is None
+    await drive.open()
+    assert drive.stop_decel_mps2 == 1.2 and drive.world.belt.quick_stop_decel_mps2 == 1.2
+    with pytest.raises(DriveConfigError, match=r"sim://: quick-stop deceleration 3 m/s\^2 .*at most 2"):
+        await drive.configure_stop(3.0)
+    assert drive.stop_decel_mps2 == 1.2
+
+
+@pytest.mark.parametrize("mode", [StopMode.QUICK, StopMode.COAST])
+async def test_close_keeps_a_latched_stop(mode):
+    """S5: closing the drive mid-e-stop never turns the stop into a gentler ramp."""
+    clock = SimClock()
+    drive = from_url("sim://", clock=clock, estop_decel_mps2=1.5)
+    await drive.open()
+    await cruise(drive, clock)
+    await drive.write(DriveCommand(False, Direction.NONE, 0.0, stop_mode=mode))
+    await drive.close()
+    belt = drive.world.belt
+    if mode is StopMode.QUICK:
+        assert belt.enabled and belt._rate_mps2 == 1.5
+    else:
+        assert not belt.enabled

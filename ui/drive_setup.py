@@ -1,0 +1,33 @@
+"""Setting up an opened drive for a session: its own quick stop (S5, S11).
+
+Shared by `retrotread run` and the console's engine. The drive holds one quick-stop
+deceleration; the session's profile decides it. Every profile of the site is tried once at
+connect, so a site file asking for an e-stop the drive cannot do is refused before anything
+moves (S11: escalation must never replace a working stop with a slower coast), whichever
+profile the operator picks later.
+"""
+
+from __future__ import annotations
+
+from controller.limits import DEFAULT_CONFIG, Profile, SiteConfig
+from drivers.base import Drive, DriveConfigError
+
+
+async def configure_drive_stop(drive: Drive, site: SiteConfig, profile: Profile,
+                               site_file: str | None = None) -> float | None:
+    """Check every site profile's e-stop deceleration on the drive, then set `profile`'s.
+
+    Returns the deceleration the drive holds (None: its stop cannot be set, and the controller
+    ramps e-stops itself). DriveConfigError names the site file's field and the drive.
+    """
+    source = site_file or str(DEFAULT_CONFIG)
+    others = {p.estop_decel_mps2: p for p in site.profiles.values() if p.estop_decel_mps2 != profile.estop_decel_mps2}
+    for candidate in [*others.values(), profile]:
+        try:
+            held_mps2 = await drive.configure_stop(candidate.estop_decel_mps2)
+        except DriveConfigError as exc:
+            raise DriveConfigError(f"{source}: profiles.{candidate.name}.estop_decel_mps2 = "
+                                   f"{candidate.estop_decel_mps2:g}: {exc}") from None
+        if held_mps2 is None:
+            return None
+    return held_mps2
