@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from drivers.base import Direction, DriveCommand, DriveConfigError, DriveStatus, StopMode
-from drivers.profiles import DriveProfile, Reaction, Scaled, any_match
+from drivers.profiles import DriveProfile, Reaction, Scaled, StopDecel, any_match
 from drivers.site import DriveSite, InputWiring
 
 FC_READ = {"holding": 3, "input": 4}
@@ -28,6 +28,7 @@ FC_WRITE_MULTIPLE = 16
 FC_READ_DISCRETE_INPUTS = 2
 MAX_WRITE_REGISTERS = 123
 GENERIC_FAULT_CODE = 1  # the drive flags a fault but has no code register
+KMH_PER_MPS = 3.6  # as in controller/limits.py (drivers/ may not import controller/limits)
 
 _STOP_ACTIONS = {StopMode.RAMP: "stop", StopMode.QUICK: "quick_stop", StopMode.COAST: "coast"}
 #: Tie-break when several actions share a word (e.g. stop = quick stop = coast on Yaskawa).
@@ -147,6 +148,12 @@ def served_addresses(profile: DriveProfile) -> tuple[set[int], set[int]]:
     writable.update(setting.address for setting in watchdog.also)
     if watchdog.apply is not None:
         writable.add(watchdog.apply.address)
+    stop = profile.stop
+    if stop.writable:
+        writable.update(stop.registers)
+        writable.update(setting.address for setting in stop.also)
+        if stop.max_hz_register is not None:
+            readable.add(stop.max_hz_register)
     return readable - writable, writable
 
 
@@ -262,14 +269,19 @@ def decode_inputs(site: DriveSite, di_word: int | None,
 # ---- the drive's comm-loss watchdog -------------------------------------------------------
 
 def choose_reaction(profile: DriveProfile, requested: Reaction | None) -> Reaction:
-    """The comm-loss reaction to configure: the site's, else ramp, else quick, else coast."""
+    """The comm-loss reaction to configure: the site's, else quick, else ramp, else coast.
+
+    Quick first: the comm-loss reaction is the same stop as an e-stop (S5), whose deceleration
+    the driver writes at connect. A drive whose ramp stop uses that same parameter (Delta's one
+    deceleration time, `[stop] ramp_uses_same`) offers only "ramp", which is then that stop.
+    """
     offered = profile.watchdog.offered()
     if requested is not None:
         if requested not in offered:
             raise DriveConfigError(f"drive profile {profile.name!r}: comm-loss reaction {requested!r} "
                                    f"is not offered by the drive (offered: {', '.join(offered)})")
         return requested
-    for reaction in ("ramp", "quick", "coast"):
+    for reaction in ("quick", "ramp", "coast"):
         if reaction in offered:
             return reaction
     raise AssertionError("a watchdog always offers a reaction")  # pragma: no cover
@@ -308,6 +320,66 @@ def watchdog_reaction(profile: DriveProfile, raw: int | None) -> Reaction | None
         if value == raw:
             return reaction
     return None
+
+
+# ---- the drive's own quick stop (S5) -------------------------------------------------------
+
+def _hz_per_s(decel_mps2: float, scale: Scale) -> float:
+    """A belt deceleration as a motor frequency ramp: m/s^2 -> km/h per s -> Hz per s."""
+    return decel_mps2 * KMH_PER_MPS / scale.kmh_per_hz
+
+
+def stop_decel_raw(stop: StopDecel, scale: Scale, max_hz: float, decel_mps2: float) -> float:
+    """The register value (unrounded) that makes the drive's quick stop decelerate at
+    `decel_mps2`: a time from `max_hz` to 0, or a rate, in the register's units."""
+    hz_per_s = _hz_per_s(decel_mps2, scale)
+    if stop.kind == "time":
+        return max_hz / hz_per_s * stop.raw_per_unit
+    return hz_per_s * stop.raw_per_unit
+
+
+def stop_decel_mps2(stop: StopDecel, scale: Scale, max_hz: float, raw: int) -> float:
+    """The belt deceleration (m/s^2) a raw register value means (the inverse of `stop_decel_raw`)."""
+    if stop.kind == "time":
+        hz_per_s = max_hz / (raw / stop.raw_per_unit)
+    else:
+        hz_per_s = raw / stop.raw_per_unit
+    return hz_per_s * scale.kmh_per_hz / KMH_PER_MPS
+
+
+def stop_settings(profile: DriveProfile, scale: Scale, max_hz: float, decel_mps2: float,
+                  most_mps2: float) -> tuple[tuple[int, int], ...]:
+    """(register, raw value) pairs that set the quick stop to `decel_mps2`, in write order.
+
+    The raw value is rounded to the nearest the register holds, or to the gentler neighbour
+    when the nearest would brake harder than `most_mps2` (the site's braking limit).
+    DriveConfigError (without the drive's name: the driver adds it) when the deceleration is
+    not a positive number, is beyond the braking limit or cannot be reached within the
+    register's range; the message names the most (or least) the drive can be set to.
+    """
+    stop = profile.stop
+    if not (math.isfinite(decel_mps2) and decel_mps2 > 0):
+        raise DriveConfigError(f"quick-stop deceleration {decel_mps2:g} m/s^2 must be a positive number")
+    if stop.kind == "time" and not (math.isfinite(max_hz) and max_hz > 0):
+        raise DriveConfigError(f"the drive's maximum frequency {max_hz:g} Hz cannot scale a stop time")
+    # The register's reach: for a time the shortest time brakes hardest, for a rate the largest.
+    hardest_raw, gentlest_raw = (stop.raw_min, stop.raw_max) if stop.kind == "time" else (stop.raw_max, stop.raw_min)
+    hardest = stop_decel_mps2(stop, scale, max_hz, hardest_raw)
+    gentlest = stop_decel_mps2(stop, scale, max_hz, gentlest_raw)
+    most = min(most_mps2, hardest)
+    if decel_mps2 > most * (1 + 1e-9):
+        raise DriveConfigError(f"quick-stop deceleration {decel_mps2:g} m/s^2 is more than the drive can be "
+                               f"set to (at most {most:.3g} m/s^2)")
+    if decel_mps2 < gentlest * (1 - 1e-9):
+        raise DriveConfigError(f"quick-stop deceleration {decel_mps2:g} m/s^2 is less than the drive can be "
+                               f"set to (at least {gentlest:.3g} m/s^2)")
+    exact = stop_decel_raw(stop, scale, max_hz, decel_mps2)
+    raw = min(stop.raw_max, max(stop.raw_min, round(exact)))
+    if stop_decel_mps2(stop, scale, max_hz, raw) > most:
+        raw = math.ceil(exact) if stop.kind == "time" else math.floor(exact)  # the gentler neighbour
+    settings = [(address, raw) for address in stop.registers]
+    settings += [(setting.address, setting.value) for setting in stop.also]
+    return tuple(settings)
 
 
 # ---- drive side (the simulator): registers -> command, status -> registers ----------------

@@ -4,8 +4,9 @@ A profile says which register takes the command word and which words mean run fo
 run reverse, stop, quick stop, coast and fault reset; where the speed reference goes and
 how it is scaled; where the status word, the actual speed, the fault code and the digital
 inputs are read; which function codes the drive accepts; the enable sequence of drives with
-a state machine (CiA 402, PROFIdrive, ABB drives profile); and the drive's comm-loss
-watchdog parameters. `drivers/codec.py` turns commands and registers into each other with
+a state machine (CiA 402, PROFIdrive, ABB drives profile); the drive's comm-loss
+watchdog parameters; and the parameter that sets the deceleration of the drive's own quick
+stop (`[stop]`, S5). `drivers/codec.py` turns commands and registers into each other with
 pure functions; nothing here does I/O except reading the TOML file.
 
 Register addresses are Modbus PDU addresses (0-based): a manual's "40100" is 99 and its
@@ -201,6 +202,12 @@ class Watchdog(BaseModel):
     fixed_reaction: Reaction | None = None  # the reaction when there is no reaction register
     also: tuple[Setting, ...] = ()  # further settings that arm the watchdog (read back too)
     apply: Setting | None = None  # a write that makes parameter writes take effect (not read back)
+    #: The fault code the drive latches when its watchdog fires (reset at connect at standstill);
+    #: None where the code cannot be told apart from other faults or is unconfirmed.
+    comm_loss_fault: Word | None = None
+    #: True: the watchdog fires even while the drive stands still (a real Delta does, so a
+    #: drive left alone after a session shows the comm-loss fault at the next connect).
+    fault_when_stopped: bool = False
 
     @field_validator("also", mode="before")
     @classmethod
@@ -220,6 +227,52 @@ class Watchdog(BaseModel):
 
     def offered(self) -> tuple[Reaction, ...]:
         return (self.fixed_reaction,) if self.fixed_reaction else tuple(self.reactions)
+
+
+class StopDecel(BaseModel):
+    """The parameter that sets the deceleration of the drive's own quick stop (S5).
+
+    `kind = "time"`: the registers hold the time from the maximum frequency to 0, in
+    1/`raw_per_unit` s (Delta Pr.01-13, V20 P1135, ABB 23.23, Yaskawa C1-09); the maximum
+    frequency is read from `max_hz_register` at connect, else it is the site's `max_hz`.
+    `kind = "rate"`: the register holds the deceleration itself, `raw_per_unit` raw per Hz/s
+    (CiA 402 0x6085, in the velocity unit of the profile's speed registers). Every register
+    in `registers` gets the same value (a drive whose stop word and comm-loss stop use two
+    parameters has both set).
+    """
+
+    model_config = _STRICT
+
+    writable: bool = True  # false: the drive's stop deceleration cannot be set over the bus
+    registers: tuple[Register, ...] = ()
+    kind: Literal["time", "rate"] = "time"
+    raw_per_unit: Annotated[float, Field(gt=0.0, le=10000.0)] = 10.0
+    raw_min: Word = 1
+    raw_max: Word = 0xFFFF
+    factory_raw: Word = 1
+    max_hz_register: Register | None = None  # the drive's maximum frequency (time kind)
+    max_hz_raw_per_hz: Annotated[float, Field(gt=0.0, le=10000.0)] = 100.0
+    ramp_uses_same: bool = False  # the ramp stop (and a "ramp" comm-loss reaction) use it too
+    also: tuple[Setting, ...] = ()  # further settings that select this stop (read back too)
+    confirmed: bool = False  # the register facts were checked in a primary source
+    source: str = ""
+
+    @field_validator("registers", "also", mode="before")
+    @classmethod
+    def _as_tuple(cls, value):
+        return tuple(value) if isinstance(value, list) else value
+
+    @model_validator(mode="after")
+    def _complete(self) -> "StopDecel":
+        if self.writable != bool(self.registers):
+            raise ValueError("a writable stop deceleration needs `registers`; one that is not takes none")
+        if not 1 <= self.raw_min < self.raw_max:
+            raise ValueError("raw_min must be at least 1 and below raw_max")
+        if not self.raw_min <= self.factory_raw <= self.raw_max:
+            raise ValueError("factory_raw must be within raw_min-raw_max")
+        if self.kind == "rate" and self.max_hz_register is not None:
+            raise ValueError("a rate needs no maximum frequency: drop max_hz_register")
+        return self
 
 
 class Step(BaseModel):
@@ -284,6 +337,7 @@ class DriveProfile(BaseModel):
     fault: FaultRegister | None = None
     inputs: Inputs | None = None
     watchdog: Watchdog
+    stop: StopDecel
     enable: Enable | None = None
 
     @model_validator(mode="after")

@@ -58,8 +58,9 @@ class SerialLineDrive(Drive):
     def __init__(self, device: str, *, baud: int = DEFAULT_BAUD,
                  timeout_s: float = DEFAULT_TIMEOUT_MS / 1000,
                  unit: bx.SpeedUnit = bx.SpeedUnit.MPH, status_bytes: int = 3,
-                 fall_stop_ext: bool = False) -> None:
+                 fall_stop_ext: bool = False, estop_decel_mps2: float | None = None) -> None:
         self.device = device
+        self.estop_decel_mps2 = estop_decel_mps2  # asked for, but the protocol cannot set it
         self.baud = baud
         self.timeout_s = timeout_s
         self.unit = unit
@@ -101,6 +102,15 @@ class SerialLineDrive(Drive):
         log.warning("%s: the Biodex serial set has no comm-loss timeout to set; a silent "
                     "controller is stopped only by the unit's own behaviour (unconfirmed)",
                     self.name)
+        if self.estop_decel_mps2 is not None:
+            await self.configure_stop(self.estop_decel_mps2)
+
+    async def configure_stop(self, decel_mps2: float) -> float | None:
+        """The Biodex protocol has one stop command and no stop deceleration to set: None (S5)."""
+        log.warning("%s: the Biodex serial set has no writable stop deceleration: an e-stop is "
+                    "ramped by the controller (%g m/s^2 not set on the unit)", self.name, decel_mps2)
+        self.stop_decel_mps2 = None
+        return None
 
     async def _handshake(self) -> None:
         loop = asyncio.get_running_loop()
@@ -115,7 +125,10 @@ class SerialLineDrive(Drive):
             await self._command(request, loop.time() + OPEN_REPLY_TIMEOUT_S)
 
     async def close(self) -> None:
-        """Send stop (best effort), then release the port. Never raises."""
+        """Send stop (best effort), then release the port. Never raises.
+
+        The protocol has one stop command (0x81): a quick stop or coast cannot be asked for, so
+        the last command's stop mode changes nothing here."""
         port = self._port
         if port is None:
             return
@@ -315,11 +328,13 @@ def _choice(url: str, query: dict[str, str], key: str, allowed, default):
     return value
 
 
-def from_url(url: str, *, clock=None, seed=None, site=None, site_file=None) -> SerialLineDrive:
+def from_url(url: str, *, clock=None, seed=None, site=None, site_file=None,
+             estop_decel_mps2: float | None = None) -> SerialLineDrive:
     """Build (not open) a SerialLineDrive from a serial:// URL; DriveUrlError if unusable.
 
     `clock`, `seed` and `site` are accepted for the factory's sake and not used: the line
-    runs in real time and the unit keeps its own settings.
+    runs in real time and the unit keeps its own settings. `estop_decel_mps2` cannot be set
+    on the unit: `open()` says so once (S5).
     """
     del clock, seed, site
     parts = urlsplit(url)
@@ -357,4 +372,5 @@ def from_url(url: str, *, clock=None, seed=None, site=None, site_file=None) -> S
     if fall_stop == "ext" and status_bytes != 3:
         raise DriveUrlError(f"{url}: fall_stop=ext reads the third status byte: needs status_bytes=3")
     return SerialLineDrive(parts.path, baud=baud, timeout_s=timeout_ms / 1000, unit=unit,
-                           status_bytes=status_bytes, fall_stop_ext=fall_stop == "ext")
+                           status_bytes=status_bytes, fall_stop_ext=fall_stop == "ext",
+                           estop_decel_mps2=estop_decel_mps2)

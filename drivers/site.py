@@ -12,7 +12,9 @@ Modbus I/O unit). It lives in the site file as a `[drive]` table:
     motor_forward_is = "forward"  # belt direction when the motor turns forward
     comm_loss_timeout_s = 0.5     # written to the drive at connect (default: the site's
                                   # drive_comm_loss_timeout_s, else 0.5)
-    comm_loss_reaction = "ramp"   # ramp | quick | coast
+    comm_loss_reaction = "quick"  # ramp | quick | coast (default: quick where offered)
+    max_stop_decel_mps2 = 2.0     # what the drive with its braking resistor can stop the
+                                  # loaded belt at; confirm in the commissioning e-stop test
     external_watchdog = false     # true: a hardware watchdog stops the belt, skip the check
     io_unit = 2                   # unit id of the Modbus I/O unit on the same bus
     safety_key = { source = "io", input = 0, ok_when = "closed" }
@@ -78,6 +80,9 @@ class DriveSite(BaseModel):
     comm_loss_timeout_s: Annotated[float, Field(ge=0.1, le=2.0)] | None = None
     comm_loss_reaction: Reaction | None = None
     external_watchdog: bool = False
+    #: What the drive with its braking resistor can stop the loaded belt at (m/s^2); confirm in
+    #: the commissioning e-stop test. A quick-stop deceleration above it is refused at connect.
+    max_stop_decel_mps2: Annotated[float, Field(gt=0.0, le=10.0)] = 2.0
     io_unit: Annotated[int, Field(ge=1, le=247)] = 2
     safety_key: InputWiring = InputWiring(source="io", input=0)
     fall_stop: InputWiring = InputWiring(source="io", input=1)

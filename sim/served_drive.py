@@ -3,9 +3,12 @@
 `ServedDrive` holds the register image of one profile and a SimWorld: reads render the
 status registers from the world (with the same engine the driver decodes with, drivers/
 codec.py), command writes are decoded as the drive would and handed to the world, the
-state machine of CiA 402 / PROFIdrive / ABB drives is walked, and the comm-loss watchdog
-registers set the simulated drive's own watchdog. No I/O: sim/server_modbus.py puts it on a
-Modbus bus.
+state machine of CiA 402 / PROFIdrive / ABB drives is walked, the comm-loss watchdog
+registers set the simulated drive's own watchdog and its reaction, and the profile's `[stop]`
+registers set the simulated drive's own stop decelerations (converted with the driver's
+codec, from the factory value on). A fired watchdog shows the profile's comm-loss fault code,
+and a drive whose profile says so latches it even at standstill. No I/O:
+sim/server_modbus.py puts it on a Modbus bus.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import math
 from controller.clock import Clock
 from drivers.base import Direction, DriveCommand, StopMode
 from drivers.codec import (Scale, decode_command, encode_inputs, encode_status, served_addresses,
-                           watchdog_reaction, watchdog_timeout_s)
+                           stop_decel_mps2, watchdog_reaction, watchdog_timeout_s)
 from drivers.profiles import DriveProfile
 from drivers.site import DriveSite
 from sim import control as C
@@ -27,6 +30,7 @@ log = logging.getLogger("retrotread.sim.server")
 
 ILLEGAL_VALUE = 3  # the Modbus exception code for a refused value
 _STOP_MODES = {"stop": StopMode.RAMP, "quick_stop": StopMode.QUICK, "coast": StopMode.COAST}
+_REACTION_STOPS = {"ramp": StopMode.RAMP, "quick": StopMode.QUICK, "coast": StopMode.COAST}
 
 
 class ServedDrive:
@@ -47,6 +51,13 @@ class ServedDrive:
         if watchdog.reaction_register is not None:
             reactions = watchdog.reactions
             self.image[watchdog.reaction_register] = reactions.get("ramp", next(iter(reactions.values())))
+        stop = profile.stop
+        if stop.writable:
+            self.image.update({address: stop.factory_raw for address in stop.registers})
+            if stop.max_hz_register is not None:
+                self.image[stop.max_hz_register] = round(site.max_hz * stop.max_hz_raw_per_hz)
+            self._apply_stop()
+        self._last_command_s = clock.now_s()  # the watchdog counts from the last command write
         self._apply_watchdog()
         self.stage = 0  # enable-sequence position; len(sequence) = the run words apply
         self._reset_was_set = False
@@ -59,14 +70,14 @@ class ServedDrive:
 
     # ---- time ---------------------------------------------------------------------------
     def advance(self) -> None:
-        """Bring the world to now; carry out the configured comm-loss reaction."""
+        """Bring the world to now; a drive whose watchdog fires at standstill latches its fault."""
         world = self.world
-        world.advance_to(self.clock.now_s())
+        now_s = self.clock.now_s()
+        world.advance_to(now_s)
         belt = world.belt
-        if belt.fault_code == FAULT_COMM_LOSS and belt.enabled and self.reaction in ("coast", "quick"):
-            # The world's watchdog ramp-stops; a drive set up for another reaction does that one.
-            mode = StopMode.COAST if self.reaction == "coast" else StopMode.QUICK
-            belt.command(DriveCommand(False, Direction.NONE, 0.0, stop_mode=mode), world.t_s)
+        if (self.profile.watchdog.fault_when_stopped and not belt.enabled and not belt.fault_code
+                and self.reaction and now_s - self._last_command_s > self.watchdog_s):
+            belt.trip(FAULT_COMM_LOSS)
 
     # ---- registers ----------------------------------------------------------------------
     def _state_word(self) -> int:
@@ -80,6 +91,9 @@ class ServedDrive:
     def render(self) -> None:
         """Refresh the status registers from the world."""
         status = self.world.status()
+        comm_loss_code = self.profile.watchdog.comm_loss_fault
+        if status.fault_code == FAULT_COMM_LOSS and comm_loss_code is not None:
+            status = status._replace(fault_code=comm_loss_code)  # the drive's own code, not the sim's
         self.image.update(encode_status(self.profile, self.scale, status, self._state_word()))
         di_word, _ = encode_inputs(self.site, status.safety_key, status.fall_stop)
         if self.profile.inputs is not None:
@@ -100,11 +114,19 @@ class ServedDrive:
             if self.faults.refuse_watchdog == 2:
                 return ILLEGAL_VALUE
             values[watchdog.timeout_register - address] = self.image[watchdog.timeout_register]
+        stop = self.profile.stop
+        for address, value in zip(touched, values):
+            if address in stop.registers and not stop.raw_min <= value <= stop.raw_max:
+                return ILLEGAL_VALUE  # out of the parameter's range: the drive refuses it
         self.image.update(zip(touched, values))
         if watchdog.timeout_register in touched or watchdog.reaction_register in touched:
+            self._last_command_s = self.clock.now_s()  # arming the watchdog restarts its count
             self._apply_watchdog()
+        if any(address in touched for address in stop.registers):
+            self._apply_stop()
         command = self.profile.command
         if any(a in touched for a in (command.address, command.aux_register, self.profile.speed.address)):
+            self._last_command_s = self.clock.now_s()
             self._apply_command()
         return None
 
@@ -114,7 +136,21 @@ class ServedDrive:
         raw = self.image.get(watchdog.reaction_register) if watchdog.reaction_register is not None else None
         self.reaction = watchdog_reaction(self.profile, raw)
         # A reaction that is not a stop (e.g. Delta's "warn and keep running") stops nothing.
-        self.world.belt.comm_loss_timeout_s = self.watchdog_s if self.reaction else math.inf
+        belt = self.world.belt
+        belt.comm_loss_timeout_s = self.watchdog_s if self.reaction else math.inf
+        if self.reaction:
+            belt.comm_loss_stop = _REACTION_STOPS[self.reaction]
+
+    def _apply_stop(self) -> None:
+        """The simulated drive's stop decelerations from its [stop] registers (S5)."""
+        stop = self.profile.stop
+        max_hz = self.site.max_hz  # what the served maximum-frequency register holds
+        belt = self.world.belt
+        # Every register of the list gets the same value from the driver; the first one rules.
+        decel = stop_decel_mps2(stop, self.scale, max_hz, self.image[stop.registers[0]])
+        belt.quick_stop_decel_mps2 = decel
+        if stop.ramp_uses_same:
+            belt.ramp_stop_decel_mps2 = decel
 
     def _apply_command(self) -> None:
         """Decode the command image as the drive would and hand the command to the world."""
