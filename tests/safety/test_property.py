@@ -3,8 +3,11 @@ every tick.
 
 Hypothesis drives the real controller and simulator (through `Bench`) with a random profile,
 a random program (or manual mode), random arming, and then any interleaving of operator
-commands, injected faults and runs of ticks; `InvariantChecker` asserts S1-S11 after every
-tick. The number of examples comes from the hypothesis profile (tests/conftest.py):
+commands (direction keys in manual mode included), injected faults -- also while a stop is
+under way -- and runs of ticks, with the drive's own quick stop set at connect or (for a drive
+whose stop cannot be set) the controller ramping e-stops; `InvariantChecker` asserts S1-S11,
+S14 and the S8 disarming after every tick. Every example ends with the controller killed wherever
+it was: the drive, closed as a crashed loop closes it, must bring the belt to rest by itself. The number of examples comes from the hypothesis profile (tests/conftest.py):
 `ci` (default, 500) or `long` (`--hypothesis-profile=long`).
 """
 
@@ -17,13 +20,15 @@ from controller.commands import Op
 from controller.limits import load_site_config
 from controller.program import parse_program
 from drivers.base import Direction
-from safety_harness import Bench
+from safety_harness import DT_S, Bench, run_now
+from sim.belt import COAST_DECEL_MPS2, FACTORY_STOP_DECEL_MPS2
 
 SITE = load_site_config()
 pytestmark = pytest.mark.timeout(3600)  # the long profile runs for many minutes; 120 s is for the rest
 WORLD_EVENTS = ["fall", "key-out", "key-in", "harness-off", "harness-on", "comms-loss", "comms-restore",
                 "drive-fault", "overspeed", "stall"]
 SIMPLE_OPS = [Op.START, Op.STOP, Op.ESTOP, Op.PAUSE, Op.RESUME, Op.RESET]
+STOPPING_STATES = (S.STOPPING, S.REVERSING, S.PAUSED, *S.LATCHED)
 
 
 @st.composite
@@ -47,15 +52,17 @@ def programs(draw, profile_name: str, first_direction: str | None = None):
 class SafetyMachine(RuleBasedStateMachine):
     @initialize(data=st.data(), profile=st.sampled_from(["rehab", "fitness", "athlete"]),
                 allow_reverse=st.booleans(), fitted=st.booleans(), manual=st.booleans(),
-                seed=st.integers(0, 2**16), reverse_ready=st.booleans())
-    def setup(self, data, profile, allow_reverse, fitted, manual, seed, reverse_ready):
+                seed=st.integers(0, 2**16), reverse_ready=st.booleans(),
+                drive_stops_itself=st.sampled_from([True, True, True, False]))
+    def setup(self, data, profile, allow_reverse, fitted, manual, seed, reverse_ready, drive_stops_itself):
         # Half the examples start with everything a backward start needs (reverse allowed, a
         # fall-stop fitted and armed, reverse first): left to chance, only ~3 % ran in reverse.
         if reverse_ready:
             allow_reverse = fitted = True
         prog = None if manual else data.draw(programs(profile, "reverse" if reverse_ready else None))
         url = "sim://" if fitted else "sim://?fall_stop=none"
-        self.bench = Bench(prog, profile, allow_reverse=allow_reverse, seed=seed, url=url)
+        self.bench = Bench(prog, profile, allow_reverse=allow_reverse, seed=seed, url=url,
+                           drive_stops_itself=drive_stops_itself)
         if reverse_ready:
             self.bench.submit(Op.ARM_REVERSE, True)
             if manual:
@@ -99,18 +106,45 @@ class SafetyMachine(RuleBasedStateMachine):
     def heart_rate(self, bpm):
         self.bench.inject("hr", float(bpm))
 
+    @precondition(lambda self: hasattr(self, "bench") and self.bench.state in STOPPING_STATES)
+    @rule(fault=st.sampled_from(WORLD_EVENTS), ticks=st.integers(0, 30))
+    def fault_during_a_stop(self, fault, ticks):
+        event(f"fault while {self.bench.state}")
+        self.bench.inject(fault)
+        for _ in range(ticks):
+            self.bench.tick()
+
     @precondition(lambda self: hasattr(self, "bench"))
     @invariant()
     def state_is_known(self):
         assert self.bench.state in S.STATES
 
     def teardown(self):
-        if hasattr(self, "bench"):  # what the example reached, for --hypothesis-show-statistics
-            reached = {e["to"] for e in self.bench.events_of("state")}
-            for state in sorted(reached):
-                event(f"reached {state}")
-            if self.bench.max_reverse_kmh > 0.0:
-                event("belt ran in reverse")
+        if not hasattr(self, "bench"):
+            return
+        # what the example reached, for --hypothesis-show-statistics
+        for state in sorted({e["to"] for e in self.bench.events_of("state")}):
+            event(f"reached {state}")
+        if self.bench.max_reverse_kmh > 0.0:
+            event("belt ran in reverse")
+        self._controller_dies()
+
+    def _controller_dies(self):
+        """The loop crashes: the drive is closed as a crashed loop leaves it, nobody writes
+        again, and the drive alone (its stop, or its comm-loss watchdog) brings the belt to rest
+        (S5, S9). A runaway speed loop (injected overspeed) is the one thing only a category-0
+        stop ends: with the controller dead that is the hardware e-stop's job (docs/safety.md)."""
+        bench = self.bench
+        world = bench.drive.world
+        if world.belt.overspeed and world.belt.enabled:
+            return
+        run_now(bench.drive.close())
+        slowest_mps2 = min(FACTORY_STOP_DECEL_MPS2, COAST_DECEL_MPS2)
+        limit_s = bench.site.drive_comm_loss_timeout_s + bench.true_kmh / 3.6 / slowest_mps2 + 1.0
+        t0_s = world.t_s
+        while bench.true_kmh > 0.0:
+            assert world.t_s - t0_s <= limit_s, f"belt still at {bench.true_kmh:.2f} km/h with the controller gone"
+            world.advance_to(world.t_s + DT_S)
 
 
 TestSafetyProperties = SafetyMachine.TestCase
