@@ -68,6 +68,7 @@ class ModbusDrive(Drive):
         self.name = f"{bus.name} unit {unit} ({profile.name})"
         self.notices = ()
         self._last_command: DriveCommand = STOPPED
+        self._said_fixed_stop = False
         self._read_fc = FC_READ[profile.functions.read]
         self._read_blocks = read_plan(profile, site.uses_drive_inputs())
         self._io_block = io_block(site)
@@ -123,8 +124,10 @@ class ModbusDrive(Drive):
     async def _configure_stop(self, decel_mps2: float) -> float | None:
         stop = self.profile.stop
         if not stop.writable:
-            log.warning("%s: the drive's quick-stop deceleration cannot be set over the bus (profile %s): "
-                        "the e-stop is ramped by the controller", self.name, self.profile.name)
+            if not self._said_fixed_stop:  # once per drive
+                self._said_fixed_stop = True
+                log.warning("%s: the drive's quick-stop deceleration cannot be set over the bus (profile "
+                            "%s): the e-stop is ramped by the controller", self.name, self.profile.name)
             self.stop_decel_mps2 = None
             return None
         max_hz = await self._drive_max_hz()

@@ -10,6 +10,7 @@ Holding registers (read/write, FC03/06/16):
     12 GARBLE           1 = corrupt every drive/I-O reply (bad CRC on RTU, bad frame on TCP)
     13 SILENT           1 = drop every drive/I-O reply (the drive still acts on commands)
     14 REFUSE_WATCHDOG  1 = ignore writes to the comm-loss timeout, 2 = exception reply to them
+    15 DROP_REPLIES     drop the next N drive/I-O replies (the drive still acts on the requests)
 Input registers (read only, FC04; also readable with FC03):
     100 BELT_KMH_X100   signed belt velocity, km/h x 100 (> 0 forward, < 0 reverse)
     101 DRIVE_ENABLED   1 = drive output on
@@ -49,7 +50,9 @@ EXCEPTION_CODE = 11
 GARBLE = 12
 SILENT = 13
 REFUSE_WATCHDOG = 14
-WRITABLE = (EVENT, HEART_RATE_BPM, REPLY_DELAY_MS, EXCEPTION_CODE, GARBLE, SILENT, REFUSE_WATCHDOG)
+DROP_REPLIES = 15
+WRITABLE = (EVENT, HEART_RATE_BPM, REPLY_DELAY_MS, EXCEPTION_CODE, GARBLE, SILENT, REFUSE_WATCHDOG,
+            DROP_REPLIES)
 
 STATE = 100
 BELT_KMH_X100, DRIVE_ENABLED, FAULT_CODE, SAFETY_KEY, FALL_STOP, PERSON_FALLEN = range(100, 106)
@@ -70,6 +73,7 @@ class BusFaults:
     garble: bool = False
     silent: bool = False
     refuse_watchdog: int = 0  # 0 accept, 1 ignore silently, 2 exception reply
+    drop_replies: int = 0  # replies still to drop (one missed reply: 1)
 
 
 @dataclass(frozen=True)
@@ -175,10 +179,11 @@ class ControlClient:
 
     async def set_faults(self, *, reply_delay_ms: int | None = None, exception_code: int | None = None,
                          garble: bool | None = None, silent: bool | None = None,
-                         refuse_watchdog: int | None = None) -> None:
+                         refuse_watchdog: int | None = None, drop_replies: int | None = None) -> None:
         """Set bus faults of the served drive (only the ones given change)."""
         for address, value in ((REPLY_DELAY_MS, reply_delay_ms), (EXCEPTION_CODE, exception_code),
-                               (GARBLE, garble), (SILENT, silent), (REFUSE_WATCHDOG, refuse_watchdog)):
+                               (GARBLE, garble), (SILENT, silent), (REFUSE_WATCHDOG, refuse_watchdog),
+                               (DROP_REPLIES, drop_replies)):
             if value is not None:
                 await self._write(address, int(value))
 

@@ -195,6 +195,8 @@ class SimServer:
             if value not in (0, 1, 2):
                 return ILLEGAL_VALUE
             faults.refuse_watchdog = value
+        elif address == C.DROP_REPLIES:
+            faults.drop_replies = value
         self._control_regs[address] = value
         return None
 
@@ -206,6 +208,10 @@ class SimServer:
         if unit == self.control_unit:
             return data
         if self.faults.silent or not self.world.comms_ok:
+            return b""
+        if self.faults.drop_replies:
+            self.faults.drop_replies -= 1
+            self._control_regs[C.DROP_REPLIES] = self.faults.drop_replies
             return b""
         if self.faults.garble:
             if framing == "tcp":

@@ -60,3 +60,17 @@ async def test_mbpoll_over_rtu_reads_the_served_drive(tmp_path):
         regs = await mbpoll("-m", "rtu", "-b", "19200", "-P", "none", "-a", "1", "-r", str(0x20), "-c", "2", device)
         assert regs[0x20] & 0x0008  # fault bit
         assert regs[0x21] == 0x07  # the simulated overcurrent code in the fault register
+
+
+async def test_mbpoll_reads_the_quick_stop_time_the_driver_configured():
+    from modbus_support import opened, tcp_url
+
+    async with served_tcp("delta-ms300") as server:
+        host, port = server.address
+        tcp = ["-m", "tcp", "-p", str(port), "-a", "1"]
+        assert await mbpoll(*tcp, "-r", str(0x010D), host) == {0x010D: 1000}  # factory: 10.00 s
+        drive = await opened(tcp_url(server, "delta-ms300", timeout_ms=250), estop_decel_mps2=1.2)
+        # Pr.01-13: 75 Hz / 13.5 Hz/s = 5.56 s; Pr.01-00: the 75.00 Hz it refers to
+        assert await mbpoll(*tcp, "-r", str(0x010D), host) == {0x010D: 556}
+        assert await mbpoll(*tcp, "-r", str(0x0100), host) == {0x0100: 7500}
+        await drive.close()
