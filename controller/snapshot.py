@@ -50,6 +50,8 @@ class Snapshot:
     step_count: int = 0
     profile_requires_authorization: bool = False
     locked: bool = False  # Op.LOCK: every start is refused until Op.UNLOCK
+    start_speed_kmh: float = 0.0  # every start and every direction change begins here (S6, S14)
+    latched_causes: tuple[str, ...] = ()  # the cause ids of `latched`, in the same order
 
 
 def _view(step) -> StepView | None:
@@ -120,6 +122,8 @@ def take_snapshot(c) -> Snapshot:
         step_count=len(steps),
         profile_requires_authorization=c.base_profile.requires_authorization,
         locked=c.locked,
+        start_speed_kmh=c.profile.start_speed_kmh,
+        latched_causes=tuple(c.latched),
     )
 
 

@@ -6,7 +6,7 @@ from typing import IO
 
 from controller.core import Controller
 from controller.program import Program
-from ui.console.text import describe_event, mmss  # the console's words, so both say the same
+from ui.console.text import describe_event, mmss, starting_line  # the console's words, so both say the same
 
 ARROWS = {"forward": "FORWARD >>", "reverse": "<< REVERSE", "none": "stopped"}
 NOTED_EVENTS = ("state", "step", "estop", "fault", "refused", "reset_refused", "program_complete")
@@ -22,6 +22,7 @@ class ProgressLine:
         self.tty = out.isatty()
         self._next_s = 0.0
         self._width = 0
+        self._counting = False  # a countdown is on (before a start or a direction change)
 
     def note(self, t_s: float, text: str) -> None:
         self._clear()
@@ -32,6 +33,10 @@ class ProgressLine:
         for event in events:
             if event["event"] in NOTED_EVENTS:
                 self.note(t_s, describe_event(event)[0])
+        coming = self.coming(c)
+        if coming is not None and not self._counting:
+            self.note(t_s, coming)  # once per countdown, so a log file has it too
+        self._counting = coming is not None
         if t_s < self._next_s:
             return
         self._next_s = t_s + (self.every_s if self.tty else 10.0)
@@ -42,6 +47,14 @@ class ProgressLine:
         else:
             self.out.write(line + "\n")
         self.out.flush()
+
+    @staticmethod
+    def coming(c: Controller) -> str | None:
+        """During a countdown: 'Starting BACKWARD at 0.8 km/h in 3' (S14), else None."""
+        if c.countdown_end_s is None or not (c.state == "countdown" or c.reverse_phase == "countdown"):
+            return None
+        left_s = max(0.0, c.countdown_end_s - c.now_s)
+        return starting_line(c.upcoming_direction.value, c.profile.start_speed_kmh, left_s)
 
     def line(self, c: Controller, t_s: float) -> str:
         steps = self.program.steps
@@ -55,8 +68,10 @@ class ProgressLine:
             later = sum(s.duration_s for s in steps[c.step_index + 1:])
             where = f"step {c.step_index + 1}/{len(steps)} {step.name} ({mmss(step_left)} left)"
             left = step_left + later
+        coming = self.coming(c)
+        target = coming if coming is not None else f"target {c.target_kmh:4.1f}"
         return (f"[{mmss(t_s)}] {c.state:<9} {direction:<10} {belt:4.1f} km/h "
-                f"(target {c.target_kmh:4.1f})  {where}  program {mmss(left)} left")
+                f"({target})  {where}  program {mmss(left)} left")
 
     def finish(self) -> None:
         self._clear()

@@ -34,3 +34,27 @@ def test_progress_shows_events_step_direction_speed_and_time_left():
     assert "step 1/12 Warm-up (02:23 left)" in last
     total_s = PROGRAM.total_duration_s - (10.0 - 3.0)  # the countdown does not count
     assert f"program {int(total_s // 60):02d}:{int(total_s % 60):02d} left" in last
+
+
+def test_progress_names_the_coming_direction_and_start_speed_before_every_start():
+    """S14: before the first start and before a direction change, in the console's words."""
+    out = io.StringIO()
+    progress = ProgressLine(PROGRAM, out)
+    c = Controller(SITE, SITE.profile(PROGRAM.profile), PROGRAM, allow_reverse=True)
+    start_kmh = c.profile.start_speed_kmh
+    c.submit(Command(Op.START))
+    belt_kmh = 0.0
+    counting_lines = []
+    for tick in range(int(165 / 0.02)):
+        t_s = tick * 0.02
+        command = c.update(DriveStatus(belt_kmh, c.direction if belt_kmh else Direction.NONE, belt_kmh > 0), t_s)
+        belt_kmh = command.speed_kmh
+        progress.update(c, t_s, c.drain_events())
+        if progress.coming(c) is not None:
+            counting_lines.append(progress.line(c, t_s))
+    text = out.getvalue()
+    assert f"Starting FORWARD at {start_kmh:.1f} km/h in 3" in text
+    assert f"Starting BACKWARD at {start_kmh:.1f} km/h in 3" in text  # the reversal before step 2
+    notes = [line for line in text.splitlines() if line[8:].startswith("Starting ")]
+    assert len(notes) == 2  # noted once per countdown
+    assert any(f"Starting BACKWARD at {start_kmh:.1f} km/h in 1" in line for line in counting_lines)

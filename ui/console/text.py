@@ -6,6 +6,8 @@ import math
 from typing import Any
 
 KMH_PER_MPH = 1.609344
+AT_REST_KMH = 0.05  # the controller's standstill: at or below it the belt stands still
+FALL_STOP = "fall_stop"  # the fall-stop interlock's cause id (controller/interlocks/fall_stop.py)
 
 STATE_LABELS = {
     "idle": "IDLE", "countdown": "COUNTDOWN", "running": "RUNNING", "paused": "PAUSED",
@@ -20,6 +22,34 @@ INTERLOCK_LABELS = {
     "ui_heartbeat": "Console heartbeat",
 }
 REVERSE_PHASES = {"ramp_down": "slowing to a stop", "dwell": "holding still", "countdown": "counting down"}
+WORDS_UPPER = {"forward": "FORWARD", "reverse": "REVERSE"}
+#: The way the person walks, for the words of a countdown.
+WALKING = {"forward": "FORWARD", "reverse": "BACKWARD"}
+#: What did not happen, when the controller refuses a command (the event's `command`).
+REFUSED = {
+    "set_direction": "Direction not changed",
+    "start": "Not started",
+    "reverse": "Not reversing, stopping instead",
+    "pause": "Not paused",
+    "resume": "Not resumed",
+    "adjust_speed": "Speed not changed",
+    "load_program": "Program not loaded",
+    "arm_reverse": "Reverse not disarmed",
+    "lock": "Not locked",
+}
+
+
+def belt_at_rest(snap) -> bool:
+    """Nothing moves and nothing is about to: idle, or a latched stop that has run down."""
+    return snap.state in ("idle", "estop", "fault") and snap.belt_kmh <= AT_REST_KMH
+
+
+def travel_direction(snap) -> str:
+    """The way the belt goes now: the commanded direction, or while a stop runs it down (the
+    command may read 0 at once, S5) the measured one; 'none' at standstill."""
+    if snap.direction != "none":
+        return snap.direction
+    return snap.belt_direction if snap.belt_kmh > AT_REST_KMH else "none"
 
 
 def mmss(seconds: float | None) -> str:
@@ -40,6 +70,23 @@ def mph(kmh: float) -> float:
 def countdown_number(left_s: float) -> str:
     """3.0 -> '3', 2.01 -> '3', 0.4 -> '1', 0 -> '0' (waiting for standstill)."""
     return str(max(0, math.ceil(left_s - 1e-9)))
+
+
+def starting_line(direction: str, speed_kmh: float, left_s: float | None) -> str:
+    """'Starting BACKWARD at 0.8 km/h in 3'; before the countdown runs, 'Then BACKWARD at 0.8 km/h'.
+
+    The coming speed is always the profile's start speed: no speed carries across a start or
+    a direction change (S6, S14)."""
+    way = WALKING.get(direction, direction.upper())
+    if left_s is None:
+        return f"Then {way} at {speed_kmh:.1f} km/h"
+    return f"Starting {way} at {speed_kmh:.1f} km/h in {countdown_number(left_s)}"
+
+
+def refused_line(command: str, reason: str) -> str:
+    """A refusal in plain words: 'Direction not changed: <the controller's reason>'."""
+    what = REFUSED.get(command, f"{command.replace('_', ' ').capitalize()} refused")
+    return f"{what}: {reason}"
 
 
 def distance(metres: float) -> str:
@@ -72,7 +119,7 @@ def describe_event(event: dict[str, Any]) -> tuple[str, str]:
     if kind == "fault":
         return f"FAULT: {event['reason']}", "bad"
     if kind == "refused":
-        return f"{event['command']} refused: {event['reason']}", "warn"
+        return refused_line(event["command"], event["reason"]), "warn"
     if kind == "reset_refused":
         return f"reset refused: {event['reason']}", "warn"
     if kind == "program_complete":
@@ -82,6 +129,8 @@ def describe_event(event: dict[str, Any]) -> tuple[str, str]:
     if kind == "reverse_armed":
         return "reverse ARMED (harness checked, person instructed)", "warn"
     if kind == "reverse_disarmed":
+        if event.get("source") == "fall_stop":
+            return "reverse DISARMED by the fall-stop: check the person, then arm again (A)", "bad"
         return "reverse disarmed", "info"
     if kind == "program_loaded":
         return f"loaded {event['name']} (profile {event['profile']})", "info"

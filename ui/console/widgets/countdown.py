@@ -1,11 +1,12 @@
-"""The countdown overlay shown before every start and every direction change."""
+"""The countdown overlay shown before every start and every direction change: which way and
+at what speed the belt will start (always the profile's start speed, S14), and when."""
 
 from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
 
-from ui.console.text import REVERSE_PHASES, countdown_number
+from ui.console.text import REVERSE_PHASES, countdown_number, starting_line
 from ui.console.widgets.base import Readout
 from ui.console.widgets.bignum import BigNumber
 
@@ -18,6 +19,7 @@ class CountdownOverlay(Vertical):
     def compose(self) -> ComposeResult:
         yield Readout("", id="countdown-title")
         yield Readout("", id="countdown-word")
+        yield Readout("", id="countdown-start")
         yield BigNumber(id="countdown-digits")
         yield Readout("", id="countdown-cue")
 
@@ -30,6 +32,8 @@ class CountdownOverlay(Vertical):
         change = snap.state == "reversing"
         self.query_one("#countdown-title", Readout).show_content("DIRECTION CHANGE" if change else "STARTING")
         self.query_one("#countdown-word", Readout).show_content(WORDS.get(up, up.upper()))
+        self.query_one("#countdown-start", Readout).show_content(
+            starting_line(up, snap.start_speed_kmh, snap.countdown_left_s))
         digits = self.query_one("#countdown-digits", BigNumber)
         value = countdown_number(snap.countdown_left_s) if snap.countdown_left_s is not None else ""
         digits.value = value
