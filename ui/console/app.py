@@ -30,13 +30,15 @@ from ui.console.screens.main import MainScreen
 from ui.console.screens.picker import ProgramPicker
 from ui.console.screens.simulator import SimulatorPanel
 from ui.console.sessions import recent_sessions
+from ui.console.text import AT_REST_KMH, FALL_STOP, WORDS_UPPER, belt_at_rest, refused_line
 from ui.engine import HEARTBEAT_PERIOD_S, Engine, Frame
 from ui.pin import PinError, PinStore, check_format
 
 POLL_PERIOD_S = 0.1
 SOURCE = "console"
 IDLE_LOCK_S = 300.0  # an open session idle this long at standstill ends, and the console locks
-AT_REST_KMH = 0.05
+#: S8: a switch cannot tell a fall from a released harness, so the person comes first.
+FALL_STOP_MESSAGE = "E-STOP: fall-stop opened. CHECK THE PERSON FIRST. Reverse is disarmed."
 
 
 class ConsoleApp(App):
@@ -72,6 +74,7 @@ class ConsoleApp(App):
         self._quit_dialog: QuitDialog | None = None
         self._arm_sent = False  # armed by this console, not yet in a frame
         self._ending = False  # end_session sent, the engine has not closed the session yet
+        self.person_check_due = False  # a fall-stop trip disarmed reverse: arming asks about the person
 
     # ---- life cycle -----------------------------------------------------------------------
     def on_mount(self) -> None:
@@ -117,15 +120,26 @@ class ConsoleApp(App):
         """The message line: the latest refusal, stop or reset, in words."""
         for event in frame.events:
             kind = event["event"]
-            if kind in ("reverse_armed", "reverse_disarmed"):
+            if kind == "reverse_armed":
                 self._arm_sent = False
-            elif kind in ("refused", "reset_refused"):
-                what = "reset" if kind == "reset_refused" else event["command"]
-                self.say(f"{what.capitalize()} refused: {event['reason']}", "warn")
+                self.person_check_due = False
+            elif kind == "reverse_disarmed":
+                self._arm_sent = False
+                if event.get("source") == FALL_STOP:
+                    self.person_check_due = True
+                    self.say(FALL_STOP_MESSAGE, "bad")
+            elif kind == "refused":
+                self.say(self._refusal(event, frame.snapshot), "warn")
+            elif kind == "reset_refused":
+                self.say(refused_line("reset", event["reason"]), "warn")
             elif kind in ("estop", "fault"):
-                self.say(f"{'E-STOP' if kind == 'estop' else 'FAULT'}: {event['reason']}", "bad")
+                reason = event["reason"]
+                if event.get("cause") == FALL_STOP and "person" not in reason:
+                    reason += ": check the person first"
+                self.say(f"{'E-STOP' if kind == 'estop' else 'FAULT'}: {reason}", "bad")
             elif kind == "state" and event["to"] == "idle" and event["from"] in ("estop", "fault"):
-                self.say("Reset done. Nothing moves until you start again.", "good")
+                self.say("Reset done. Check the person first; reverse needs arming again (A)." if self.person_check_due
+                         else "Reset done. Nothing moves until you start again.", "good")
             elif kind == "session_end":
                 self.last_summary = event.get("summary")
         if frame.loop_error and not self.message[0].startswith("CONTROL LOOP STOPPED"):
@@ -145,6 +159,15 @@ class ConsoleApp(App):
                     self.end_session(f"idle for {self.idle_lock_s:g} s")
                 return
         self._idle_since_s = None
+
+    @staticmethod
+    def _refusal(event: dict, snap) -> str:
+        """A refused command in words; a refused direction key also says which way stays chosen."""
+        line = refused_line(event["command"], event["reason"])
+        if event["command"] == "set_direction" and snap.upcoming_direction in WORDS_UPPER:
+            what, _, reason = line.partition(": ")
+            line = f"{what} (still {WORDS_UPPER[snap.upcoming_direction]}): {reason}"
+        return line
 
     def status_notes(self, frame: Frame) -> tuple[str, ...]:
         notes = []
@@ -228,7 +251,7 @@ class ConsoleApp(App):
             else:
                 self.say("Reverse not armed.", "warn")
 
-        self.push_screen(ArmReverseDialog(note), done)
+        self.push_screen(ArmReverseDialog(note, person_check=self.person_check_due), done)
 
     def action_programs(self) -> None:
         entries = catalog.scan(self.program_dirs)
@@ -282,7 +305,7 @@ class ConsoleApp(App):
     # ---- sessions, lock and PIN -------------------------------------------------------------
     def action_lock(self) -> None:
         snap = self._snap()
-        if snap is not None and not (snap.state in ("idle", "estop", "fault") and snap.belt_kmh <= AT_REST_KMH):
+        if snap is not None and not belt_at_rest(snap):
             self.say("Stop the belt before ending the session.", "warn")
             return
         if not self._pin_exists():

@@ -1,5 +1,6 @@
 """Small dialogs: arm reverse, PIN entry, quit, help, last sessions. The e-stop key (an App
-priority binding) works in every one of them."""
+priority binding) works in every one of them, and while the belt moves every dialog sits below
+the direction banner and the speed, so that nothing hides which way and how fast it runs."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, DataTable, Input, Static
 
 from ui.console.keys import ESTOP, MAIN, SIMULATOR, Key
-from ui.console.text import distance, mmss
+from ui.console.text import belt_at_rest, distance, mmss
 from ui.console.widgets.base import Readout
 
 ESTOP_HINT = "SPACE = E-STOP"
@@ -35,29 +36,61 @@ class Check(Checkbox):
 
 
 class Dialog(ModalScreen):
-    """A modal dialog whose border names the e-stop key."""
+    """A modal dialog whose border names the e-stop key. While the belt moves it is docked:
+    drawn below the main screen's banner, speed and interlocks, which stay in view, undimmed."""
 
     AUTO_FOCUS = None
+    _docked_top = 0
 
     def on_mount(self) -> None:
         body = self.query_one(".dialog")
         body.border_subtitle = ESTOP_HINT
+        self.watch(self.app, "frame", self._keep_the_belt_in_view)
+
+    def _keep_the_belt_in_view(self, frame) -> None:
+        docked = frame is not None and not belt_at_rest(frame.snapshot)
+        top = self._belt_rows() if docked else 0
+        if docked == self.has_class("-docked") and self._docked_top == top:
+            return
+        self._docked_top = top
+        self.set_class(docked, "-docked")
+        # a margin, not the screen's padding: the main screen shows through a margin, not a padding
+        body = self.query_one(".dialog")
+        body.styles.margin = (top, 0, 0, 0)
+        body.styles.max_height = max(3, self.app.size.height - top) if docked else "100%"
+
+    def _belt_rows(self) -> int:
+        """The rows of the main screen from the top down to the end of the speed and interlocks."""
+        from ui.console.screens.main import MainScreen  # main imports nothing from here
+
+        for screen in self.app.screen_stack:
+            if isinstance(screen, MainScreen):
+                return screen.query_one("#middle").region.bottom
+        return 0
 
 
 class ArmReverseDialog(Dialog):
-    """Arming reverse for this session: both checks confirmed, or nothing is armed."""
+    """Arming reverse for this session: every check confirmed, or nothing is armed. After a
+    fall-stop trip (S8) the person is checked first: a third box, as binding as the others."""
 
     BINDINGS = [Binding("h", "toggle('harness')", "Harness"), Binding("i", "toggle('instructed')", "Instructed"),
+                Binding("p", "toggle('person')", "Person"),
                 Binding("enter", "confirm", "Arm"), Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, note: str = "") -> None:
+    def __init__(self, note: str = "", *, person_check: bool = False) -> None:
         super().__init__()
         self.note = note
+        self.person_check = person_check
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="arm-dialog") as body:
             body.border_title = "Arm REVERSE for this session"
-            yield Static("Reverse means walking BACKWARD. Before you arm it, check:", classes="lead")
+            if self.person_check:
+                yield Static("The fall-stop tripped and disarmed reverse. Check the person FIRST, then:",
+                             classes="lead", id="arm-after-fall")
+                yield Check("P  Person checked: all right after the fall-stop trip, able to go on", id="person")
+            else:
+                yield Static("Reverse means walking BACKWARD. Before you arm it, check:", classes="lead")
             yield Check("H  The harness is on and clipped to the fall-stop", id="harness")
             yield Check("I  Person instructed: backward walking, hold the rails, how to stop",
                            id="instructed")
@@ -79,8 +112,8 @@ class ArmReverseDialog(Dialog):
             Text("Fall-stop switch now: ") + (Text("OK", style="bold green") if ok else Text(why, style="bold red")))
 
     def action_toggle(self, box_id: str) -> None:
-        box = self.query_one(f"#{box_id}", Checkbox)
-        box.value = not box.value
+        for box in self.query(f"#{box_id}").results(Checkbox):  # no person box before a fall-stop trip
+            box.value = not box.value
 
     @on(Checkbox.Changed)
     def _changed(self) -> None:

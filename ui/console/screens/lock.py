@@ -14,7 +14,7 @@ from textual.widgets import Button, Input, Static
 
 from ui.console.screens.dialogs import pin_input
 from ui.console.screens.main import EstopButton
-from ui.console.text import STATE_LABELS, distance, mmss
+from ui.console.text import STATE_LABELS, WORDS_UPPER, distance, mmss, travel_direction
 from ui.console.widgets.base import Readout
 
 
@@ -62,7 +62,9 @@ class LockScreen(Screen):
             return
         snap = frame.snapshot
         label = STATE_LABELS.get(snap.state, snap.state)
-        text = Text(f"Machine: {label} · belt {snap.belt_kmh:.1f} km/h", justify="center")
+        moving = travel_direction(snap)
+        way = f" {WORDS_UPPER[moving]}" if moving in WORDS_UPPER else ""  # nothing here hides how it moves
+        text = Text(f"Machine: {label} · belt{way} {snap.belt_kmh:.1f} km/h", justify="center")
         if snap.state in ("estop", "fault") and snap.stop_reason:
             text.append(f" · {snap.stop_reason}", style="bold red")
         self.query_one("#lock-state", Readout).show_content(text)

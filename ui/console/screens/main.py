@@ -11,6 +11,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer
 
 from ui.console.keys import MAIN
+from ui.console.text import travel_direction
 from ui.console.widgets.base import Readout
 from ui.console.widgets.chart import SpeedChart
 from ui.console.widgets.countdown import CountdownOverlay
@@ -76,7 +77,7 @@ class MainScreen(Screen):
         self.query_one(CountdownOverlay).show(snap)
         for state in ("estop", "fault", "running", "idle"):
             self.set_class(snap.state == state, "-" + state)
-        self.set_class(snap.direction == "reverse" or snap.upcoming_direction == "reverse"
+        self.set_class(travel_direction(snap) == "reverse" or snap.upcoming_direction == "reverse"
                        and snap.state in ("countdown", "reversing"), "-reverse")
 
     def show_message(self, message) -> None:

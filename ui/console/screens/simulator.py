@@ -17,6 +17,13 @@ from ui.console.widgets.base import Readout
 HR_START_BPM, HR_STEP_BPM = 90.0, 10.0
 
 
+class KeyList(OptionList):
+    """The panel's keys, for the mouse. Never focused: a focused OptionList takes ↑/↓ (and
+    Enter) for its cursor, and ↑/↓ are the heart-rate keys here."""
+
+    can_focus = False
+
+
 class SimulatorPanel(Dialog):
     """Each line a key; the panel shows the simulated world's state beside it."""
 
@@ -24,13 +31,12 @@ class SimulatorPanel(Dialog):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="sim-dialog") as body:
-            body.border_title = "Simulator"
-            yield OptionList(*[Option(f"{key_names(k):<10} {k.help}", id=k.action) for k in SIMULATOR],
-                             id="sim-options")
+            body.border_title = "Simulator · Esc or I closes"
+            yield KeyList(*[Option(f"{key_names(k):<10} {k.help}", id=k.action) for k in SIMULATOR
+                            if k.action != "close"], id="sim-options")
             yield Readout("", id="sim-world")
 
     def on_mount(self) -> None:
-        self.query_one(OptionList).can_focus = False
         self.watch(self.app, "frame", self.show_frame)
 
     def show_frame(self, frame) -> None:

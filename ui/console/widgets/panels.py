@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rich.text import Text
 
-from ui.console.text import INTERLOCK_LABELS, step_line
+from ui.console.text import FALL_STOP, INTERLOCK_LABELS, step_line
 from ui.console.widgets.base import Readout
 
 STEP_MODES = ("-step", "-latched", "-stopped", "-complete")
@@ -54,13 +54,16 @@ class StepPanel(Readout):
         if snap.state in ("estop", "fault"):
             mode = "-latched"
             title = "E-STOP" if snap.state == "estop" else "FAULT"
-            text.append(f"{title}: {snap.stop_reason or 'stopped'}\n", style="bold")
             present = [why for ok, why in snap.interlocks.values() if not ok and why]
-            if present:
-                text.append("Still present: " + "; ".join(present) + "\n")
+            if FALL_STOP in snap.latched_causes:
+                fall_stop_text(text, title, present)
             else:
-                text.append("No cause present now.\n")
-            text.append("Clear every cause, then R to reset. Reset alone never moves the belt.")
+                text.append(f"{title}: {snap.stop_reason or 'stopped'}\n", style="bold")
+                if present:
+                    text.append("Still present: " + "; ".join(present) + "\n")
+                else:
+                    text.append("No cause present now.\n")
+                text.append("Clear every cause, then R to reset. Reset alone never moves the belt.")
         elif snap.program_complete and snap.state == "idle":
             mode = "-complete"
             text.append(f"Program complete: {snap.program_name}\n", style="bold")
@@ -84,3 +87,13 @@ class StepPanel(Readout):
                 text.append(f"Stopped: {snap.stop_reason}")
         self.show_content(text)
         self.set_modes(mode, STEP_MODES)
+
+
+def fall_stop_text(text: Text, title: str, present: list[str]) -> None:
+    """After a fall-stop trip the person comes first (S8): a switch cannot tell a fall from a
+    released harness, and "no cause present" must not read as "all clear"."""
+    text.no_wrap = True  # three lines that each stay whole at 80 columns
+    text.append(f"{title}: fall-stop opened. CHECK THE PERSON FIRST (a fall, or a released harness?)\n",
+                style="bold")
+    text.append(("Still present: " + "; ".join(present)) if present else "The harness switch reads closed again.")
+    text.append("\nThen R to reset. Reverse is disarmed: A asks for the person and harness checks again.")

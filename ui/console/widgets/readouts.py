@@ -6,7 +6,8 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
 
-from ui.console.text import REVERSE_PHASES, STATE_LABELS, countdown_number, distance, mmss, mph
+from ui.console.text import (REVERSE_PHASES, STATE_LABELS, countdown_number, distance, mmss, mph,
+                             travel_direction)
 from ui.console.widgets.base import Readout
 from ui.console.widgets.bignum import BigNumber
 
@@ -41,6 +42,9 @@ class DirectionBanner(Readout):
         if state in ("estop", "fault"):
             word = "E-STOP" if state == "estop" else "FAULT"
             mode, line1, line2 = "-estop", f"✖  {word}  ✖", snap.stop_reason or ""
+            moving = travel_direction(snap)  # the drive stops the belt itself: it runs down meanwhile
+            if moving in WORDS:
+                line1 += f"   {ARROWS[moving]} belt still moving {WORDS[moving]} {ARROWS[moving]}"
         elif state in ("countdown", "reversing") and snap.upcoming_direction in WORDS:
             up = snap.upcoming_direction
             arrow = ARROWS[up]
@@ -49,14 +53,16 @@ class DirectionBanner(Readout):
             else:
                 line2 = f"changing direction: {REVERSE_PHASES.get(snap.reverse_phase or '', '')}"
             mode, line1 = "-" + up, f"{arrow} {arrow}   NEXT: {WORDS[up]}   {arrow} {arrow}"
-        elif snap.direction in WORDS:
-            d = snap.direction
+        elif (d := travel_direction(snap)) in WORDS:
             arrow = ARROWS[d]
             mode = "-" + d
             line1 = f"{arrow} {arrow} {arrow}   {WORDS[d]}   {arrow} {arrow} {arrow}"
             line2 = {"paused": "PAUSED · slowing to a stop", "stopping": "STOPPING"}.get(state, EXPLAIN[d])
         elif state == "paused":
-            mode, line1, line2 = "-stopped", "❚❚  PAUSED  ❚❚", "P resumes, after a countdown"
+            nxt = snap.upcoming_direction
+            mode, line1 = "-stopped", "❚❚  PAUSED  ❚❚"
+            line2 = f"P resumes {ARROWS[nxt]} {WORDS[nxt]}, after a countdown" if nxt in WORDS else \
+                "P resumes, after a countdown"
         else:
             mode, line1 = "-stopped", "■  STOPPED  ■"
             nxt = snap.upcoming_direction
@@ -79,7 +85,7 @@ class SpeedReadout(Vertical):
         cap = snap.max_reverse_kmh if snap.upcoming_direction == "reverse" else snap.max_forward_kmh
         self.query_one("#speed-target", Readout).show_content(
             f"target {snap.target_kmh:.1f} km/h · cap {cap:.1f} {snap.upcoming_direction if snap.upcoming_direction != 'none' else ''}")
-        self.set_class(snap.direction == "reverse", "-reverse")
+        self.set_class(travel_direction(snap) == "reverse", "-reverse")
 
 
 class Readings(Readout):
