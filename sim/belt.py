@@ -120,6 +120,11 @@ class Belt:
             return self.ramp_stop_decel_mps2
         return COAST_DECEL_MPS2
 
+    @property
+    def stopping(self) -> bool:
+        """The drive is carrying out a stop of its own (output still on, reference to 0)."""
+        return self._stopping and self.enabled
+
     # -- commands and faults -------------------------------------------------------------
 
     def command(self, cmd: DriveCommand, t_s: float) -> None:
