@@ -43,7 +43,8 @@ async def test_a_fall_in_reverse_estops_once_the_fall_stop_opens(tmp_path):
             await run.until(running, 8.0)
             await control.inject("fall")
             await run.until(lambda c: c.state == "estop", 1.0)
-            assert run.reasons("estop") == ["fall-stop harness opened (fall or harness released)"]
+            assert run.reasons("estop") == ["fall-stop harness opened: check the person first (a fall, or the "
+                                            "harness released); reverse is disarmed"]
             state = await control.state()
             sensor_delay_s = server.world.sensors.fall_sensor_delay_s
             assert sensor_delay_s <= state.latency_s <= sensor_delay_s + 3 * TICK_S + 0.02
