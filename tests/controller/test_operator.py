@@ -67,3 +67,10 @@ def test_two_incline_presses_in_one_tick_both_count():
     for _ in range(40):
         tick(c, Op.ADJUST_INCLINE, value=0.5)
     assert c.incline_override_pct == FITNESS.incline_max_pct
+
+
+def test_a_drive_stop_set_for_another_profile_refuses_the_start():
+    site = load_site_config()
+    c = Controller(site, site.profiles["rehab"], drive_stop_decel_mps2=1.5)
+    assert "the drive's own stop is set to 1.50 m/s^2" in c.drive_stop_refusal()
+    assert Controller(site, site.profiles["rehab"], drive_stop_decel_mps2=1.02).drive_stop_refusal() is None

@@ -151,3 +151,20 @@ def test_injection_needs_the_simulator():
     engine = Engine(site, site.profiles["fitness"], drive=BrokenDrive(), ui_heartbeat_timeout_s=None)
     with pytest.raises(RuntimeError):
         engine.inject("key-out")
+
+
+async def test_the_drives_quick_stop_follows_the_profile_a_program_brings():
+    """S5: the drive's own stop is set for the session's profile at connect; a program with
+    another profile has it set again before anything can start with it."""
+    site = load_site_config()
+    engine = make_engine(FORWARD_CLASSIC)
+    await engine.open()
+    assert engine.drive.stop_decel_mps2 == engine.controller.profile.estop_decel_mps2 == 1.2
+    rehab = site.profiles["rehab"]
+    engine.submit(Command(Op.LOAD_PROGRAM, (load_program(BEGINNER), rehab)))
+    await engine.advance(0.1)
+    assert engine.controller.profile.name == "rehab"
+    assert engine.drive.stop_decel_mps2 == engine.controller.drive_stop_decel_mps2 == rehab.estop_decel_mps2
+    assert engine.drive.world.belt.quick_stop_decel_mps2 == rehab.estop_decel_mps2
+    assert engine.controller.drive_stop_refusal() is None
+
