@@ -179,8 +179,8 @@ class ModbusDrive(Drive):
             return
         reset = DriveCommand(False, Direction.NONE, 0.0, fault_reset=True)
         for _ in range(RESET_TRIES):
-            await self.write(reset)  # the reset bit toggles: each second write is a rising edge
-            await self.write(reset)
+            await self.write(reset)  # the reset bit rises (the edge the drive resets on) ...
+            await self.write(reset)  # ... and falls again
             status = await self.read()
             if status.fault_code == 0:
                 break

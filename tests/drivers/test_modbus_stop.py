@@ -294,3 +294,24 @@ async def test_the_serial_biodex_driver_has_no_writable_stop_deceleration(caplog
         assert await drive.configure_stop(1.2) is None
     assert drive.stop_decel_mps2 is None
     assert "no writable stop deceleration" in caplog.text
+
+
+async def test_the_served_drive_refuses_a_stop_value_outside_the_register_range():
+    from pymodbus.client import AsyncModbusTcpClient
+
+    async with served_tcp("delta-ms300") as server:
+        host, port = server.address
+        client = AsyncModbusTcpClient(host, port=port, timeout=1, retries=0)
+        await client.connect()
+        try:
+            for raw in (0, 60001):  # 0.00 s and 600.01 s: outside 0.01-600.00 s
+                reply = await client.write_register(0x010D, raw, device_id=1)
+                assert reply.isError() and reply.exception_code == 3
+            assert server.drive.image[0x010D] == 1000
+            assert server.world.belt.quick_stop_decel_mps2 == pytest.approx(2 / 3)
+            reply = await client.write_register(0x010D, 500, device_id=1)  # 5.00 s from 75 Hz
+            assert not reply.isError()
+            assert server.world.belt.quick_stop_decel_mps2 == pytest.approx(4 / 3)
+            assert server.world.belt.ramp_stop_decel_mps2 == pytest.approx(4 / 3)  # one decel time
+        finally:
+            client.close()
