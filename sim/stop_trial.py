@@ -56,7 +56,7 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-class _ServedSim:
+class ServedSim:
     """The simulated drive served on 127.0.0.1 from a background thread with its own loop."""
 
     def __init__(self) -> None:
@@ -76,7 +76,7 @@ class _ServedSim:
         except asyncio.CancelledError:
             pass
 
-    def __enter__(self) -> "_ServedSim":
+    def __enter__(self) -> "ServedSim":
         self._thread.start()
         if not self._ready.wait(10):
             raise RuntimeError("the served simulator did not start")
@@ -107,7 +107,7 @@ def stop_trial(profile: str, direction: str, case: str, *, timeout_s: float = 60
     top_kmh = speeds.max_kmh(Direction(direction))
     accel_mps2 = speeds.accel_reverse_mps2 if direction == "reverse" else speeds.accel_forward_mps2
     estop_at_s = speeds.countdown_s + top_kmh / 3.6 / accel_mps2 + SETTLE_BEFORE_ESTOP_S
-    with tempfile.TemporaryDirectory() as tmp, _ServedSim() as sim:
+    with tempfile.TemporaryDirectory() as tmp, ServedSim() as sim:
         program = Path(tmp) / "top.toml"
         program.write_text(f'name = "stop trial"\n[[steps]]\ndirection = "{direction}"\n'
                            f"speed_kmh = {top_kmh}\nduration_s = 600\n")
@@ -127,7 +127,7 @@ def stop_trial(profile: str, direction: str, case: str, *, timeout_s: float = 60
             proc.wait(10)
 
 
-def _watch(sim: _ServedSim, proc: subprocess.Popen, profile: str, direction: str, case: str,
+def _watch(sim: ServedSim, proc: subprocess.Popen, profile: str, direction: str, case: str,
            timeout_s: float) -> StopResult:
     belt = sim.world.belt
     deadline = time.monotonic() + timeout_s
