@@ -16,7 +16,7 @@ from controller import states as S
 from controller.commands import Command
 from controller.operator import OperatorCommands
 from controller.interlocks import Severity, Trip, drive_fault, fall_stop, safety_key
-from controller.interlocks.comms import CommsWatchdog
+from controller.interlocks.comms import CAUSE as COMMS_CAUSE, CommsWatchdog
 from controller.interlocks.estop_escalation import CAUSE as ESCALATION_CAUSE, EstopEscalation
 from controller.interlocks.speed_monitor import SpeedMonitor
 from controller.interlocks.ui_heartbeat import CAUSE as UI_CAUSE, UiHeartbeat
@@ -228,7 +228,10 @@ class Controller(OperatorCommands):
         self.stop_reason = trip.reason
         self._reset_until_s = None
         stop_decel_mps2 = self.drive_stop_decel_mps2 or self.profile.estop_decel_mps2
-        self.escalation.begin(self.now_s, self.status.belt_kmh if self.status else self.command_kmh,
+        since_s = self.now_s
+        if trip.cause == COMMS_CAUSE:  # the stop cannot reach a silent drive: its own watchdog
+            since_s = max(since_s, self.comms.last_ok_s + self.site.drive_comm_loss_timeout_s)  # starts it
+        self.escalation.begin(since_s, self.status.belt_kmh if self.status else self.command_kmh,
                               stop_decel_mps2)
         self.stop_mode = StopMode.QUICK
         if trip.severity is Severity.ESTOP:

@@ -245,6 +245,9 @@ class InvariantChecker:
             if dest in S.LATCHED and source not in S.LATCHED:
                 self.reset_since_latch = self.started = False
                 self.latch_t0_s, self.latch_v0_kmh = now_s, (seen.belt_kmh if seen else prev.speed_kmh)
+                if any(e.get("cause") == "drive_comms" for e in events):  # a silent drive starts its
+                    # own stop when its watchdog fires
+                    self.latch_t0_s = max(now_s, self.last_ok_s + self.site.drive_comm_loss_timeout_s)
             if source in S.LATCHED:
                 assert dest == S.IDLE and self.reset_since_latch, f"S7 left the latch without reset: {where}"
             if dest == S.IDLE:

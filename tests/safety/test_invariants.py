@@ -456,6 +456,23 @@ def test_s11_a_site_estop_the_drive_cannot_reach_is_refused_at_connect(tmp_path)
     assert not trace.exists() or '"state"' not in trace.read_text()
 
 
+def test_s11_a_lost_bus_is_not_escalated_while_the_drives_own_stop_works():
+    """S11: after a comms fault the drive's stop starts when its own watchdog fires (0.5 s), not
+    at the trip: judged from then, it is working, and a bus back mid-stop must not swap it for
+    a slower coast."""
+    p = load_site_config().profiles["athlete"]
+    bench = top_reverse_bench("athlete")
+    v0 = bench.true_kmh
+    bench.inject("comms-loss")
+    t0 = bench.now_s
+    bench.run_s(1.2)
+    bench.inject("comms-restore")
+    assert bench.run_until(lambda b: b.true_kmh == 0.0, 20)
+    assert bench.state == S.FAULT
+    assert not [e for e in bench.events_of("estop") if e["cause"] == "estop_not_slowing"]
+    assert bench.now_s - t0 <= 0.5 + v0 / 3.6 / p.estop_decel_mps2 + 0.4
+
+
 def test_s11_an_estop_that_slows_is_not_escalated():
     bench = running_bench("forward", 10.0)
     bench.submit(Op.ESTOP)
