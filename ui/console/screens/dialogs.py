@@ -86,9 +86,9 @@ class ArmReverseDialog(Dialog):
         with Vertical(classes="dialog", id="arm-dialog") as body:
             body.border_title = "Arm REVERSE for this session"
             if self.person_check:
-                yield Static("The fall-stop tripped and disarmed reverse. Check the person FIRST, then:",
+                yield Static("Fall-stop tripped: reverse is disarmed. Check the person FIRST, then:",
                              classes="lead", id="arm-after-fall")
-                yield Check("P  Person checked: all right after the fall-stop trip, able to go on", id="person")
+                yield Check("P  Person checked: all right after the trip, able to go on", id="person")
             else:
                 yield Static("Reverse means walking BACKWARD. Before you arm it, check:", classes="lead")
             yield Check("H  The harness is on and clipped to the fall-stop", id="harness")

@@ -51,11 +51,13 @@ class StepPanel(Readout):
     def show(self, frame, total_steps: int | None = None) -> None:
         snap = frame.snapshot
         text = Text(overflow="ellipsis")
+        person_first = snap.state in ("estop", "fault") and FALL_STOP in snap.latched_causes
+        self.set_class(person_first, "-person-first")
         if snap.state in ("estop", "fault"):
             mode = "-latched"
             title = "E-STOP" if snap.state == "estop" else "FAULT"
             present = [why for ok, why in snap.interlocks.values() if not ok and why]
-            if FALL_STOP in snap.latched_causes:
+            if person_first:
                 fall_stop_text(text, title, present)
             else:
                 text.append(f"{title}: {snap.stop_reason or 'stopped'}\n", style="bold")
@@ -92,8 +94,7 @@ class StepPanel(Readout):
 def fall_stop_text(text: Text, title: str, present: list[str]) -> None:
     """After a fall-stop trip the person comes first (S8): a switch cannot tell a fall from a
     released harness, and "no cause present" must not read as "all clear"."""
-    text.no_wrap = True  # three lines that each stay whole at 80 columns
-    text.append(f"{title}: fall-stop opened. CHECK THE PERSON FIRST (a fall, or a released harness?)\n",
-                style="bold")
+    # three lines, one each (console.tcss: no wrapping), the first two whole at 80 columns
+    text.append(f"{title}: fall-stop opened. CHECK THE PERSON FIRST (fall or released harness?)\n", style="bold")
+    text.append("Then R to reset. Reverse is disarmed: arming (A) asks for the person check.\n")
     text.append(("Still present: " + "; ".join(present)) if present else "The harness switch reads closed again.")
-    text.append("\nThen R to reset. Reverse is disarmed: A asks for the person and harness checks again.")
