@@ -260,3 +260,22 @@ async def test_simulator_panel_arrow_keys_set_the_heart_rate(pins):
         await run(pilot, 0.1)
         assert world.sensors.heart_rate_bpm == 80.0
         assert engine.controller.snapshot().heart_rate_bpm == 80.0
+
+
+async def test_a_refused_start_does_not_hide_why_the_belt_stopped(pins):
+    """Issue 7 point 7: the stop reason shown stays the cause, not the later refusal."""
+    engine = make_engine(None)  # manual mode: the step panel shows the stop reason
+    app = make_app(engine, pins)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_app(app, pilot)
+        await pilot.press("s")
+        await run(pilot, 8.0)
+        await pilot.press("x")
+        await run(pilot, 10.0)
+        app.inject("key-out")
+        await run(pilot, 0.2)
+        await pilot.press("s")
+        await run(pilot, 0.2)
+        assert app.message[0].startswith("Not started: ") and "key" in app.message[0]
+        assert "operator stop" in shown(app, "#step")
+        assert "operator stop" in engine.controller.stop_reason
