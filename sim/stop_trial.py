@@ -9,13 +9,16 @@ e-stop hands it the quick stop. 0.1 s later the case is applied:
     intact      nothing else goes wrong
     bus-lost    the bus goes silent (the drive hears nothing more, answers nothing)
     killed      the controller process is killed with SIGKILL
-and the time and belt distance from the trip to true standstill are measured.
+and the time and belt distance from the trip to true standstill are measured on the
+simulated world's own clock (`TimedWorld`), so a busy machine delaying this process's polling
+does not move the figures.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import os
 import signal
 import socket
@@ -31,7 +34,8 @@ from controller.limits import load_site_config
 from drivers.base import Direction
 from drivers.profiles import load_profile
 from drivers.site import DriveSite
-from sim.server_modbus import make_world, serve
+from sim.server_modbus import serve
+from sim.world import SimWorld
 
 CASES = ("intact", "bus-lost", "killed")
 ROOT = Path(__file__).resolve().parent.parent
@@ -59,11 +63,43 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+class TimedWorld(SimWorld):
+    """A SimWorld that notes, on its own clock, the first stop command of a belt running above
+    0.5 km/h (the trip reaching the drive) and the moment the belt then stands still."""
+
+    __slots__ = ("trip", "standstill_s")
+
+    def __init__(self, **options) -> None:
+        super().__init__(**options)
+        self.trip: tuple[float, float, float] | None = None  # (world s, km/h, belt distance m)
+        self.standstill_s: float | None = None
+
+    @property
+    def distance_m(self) -> float:
+        return self.distance_forward_m + self.distance_reverse_m
+
+    def apply_command(self, cmd, t_s: float) -> None:
+        belt = self.belt
+        driven = belt.enabled and not belt.stopping
+        super().apply_command(cmd, t_s)
+        if self.trip is None and driven and not (belt.enabled and not belt.stopping):
+            speed_kmh = abs(self.belt_velocity_kmh_signed)
+            if speed_kmh > 0.5:
+                self.trip = (self.t_s, speed_kmh, self.distance_m)
+
+    def advance_to(self, t_s: float) -> None:
+        super().advance_to(t_s)
+        if self.trip is not None and self.standstill_s is None and self.belt.velocity_mps == 0.0:
+            self.standstill_s = self.t_s
+
+
 class ServedSim:
     """The simulated drive served on 127.0.0.1 from a background thread with its own loop."""
 
     def __init__(self) -> None:
-        self.world = make_world(load_site_config())
+        site = load_site_config()
+        # as sim/server_modbus.make_world: the watchdog is off until the driver sets it
+        self.world = TimedWorld(fall_sensor_delay_s=site.fall_sensor_delay_s, comm_loss_timeout_s=math.inf)
         self.port = _free_port()
         self.loop = asyncio.new_event_loop()
         self._ready = threading.Event()
@@ -97,10 +133,6 @@ class ServedSim:
     def true_kmh(self) -> float:
         return abs(self.world.belt_velocity_kmh_signed)
 
-    @property
-    def distance_m(self) -> float:
-        return self.world.distance_forward_m + self.world.distance_reverse_m
-
 
 def stop_trial(profile: str, direction: str, case: str, *, timeout_s: float = 60.0) -> StopResult:
     """Run one trial (see the module docstring); RuntimeError if it could not be carried out."""
@@ -132,21 +164,21 @@ def stop_trial(profile: str, direction: str, case: str, *, timeout_s: float = 60
 
 def _watch(sim: ServedSim, proc: subprocess.Popen, profile: str, direction: str, case: str,
            timeout_s: float) -> StopResult:
-    belt = sim.world.belt
+    world = sim.world
     deadline = time.monotonic() + timeout_s
-    while not (belt.stopping and sim.true_kmh > 0.5):  # the e-stop's first tick reached the drive
+    while world.trip is None:  # the e-stop's first tick reached the drive
         if time.monotonic() > deadline or proc.poll() is not None:
             err = proc.stderr.read() if proc.poll() is not None else ""
             raise RuntimeError(f"no e-stop seen at the drive ({profile} {direction}): {err.strip()}")
         time.sleep(POLL_S)
-    trip_s, from_kmh, from_m = time.monotonic(), sim.true_kmh, sim.distance_m
     time.sleep(AFTER_TRIP_S)
     if case == "bus-lost":
         sim.inject("comms-loss")
     elif case == "killed":
         os.kill(proc.pid, signal.SIGKILL)
-    while sim.true_kmh > 0.0:
+    while world.standstill_s is None:
         if time.monotonic() > deadline:
             raise RuntimeError(f"the belt did not stop ({profile} {direction} {case})")
         time.sleep(POLL_S)
-    return StopResult(profile, direction, case, from_kmh, time.monotonic() - trip_s, sim.distance_m - from_m)
+    trip_s, from_kmh, from_m = world.trip
+    return StopResult(profile, direction, case, from_kmh, world.standstill_s - trip_s, world.distance_m - from_m)
