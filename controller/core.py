@@ -50,6 +50,9 @@ class Controller(OperatorCommands):
         self.status: DriveStatus | None = None
         self.reverse_armed = allow_reverse
         self.comms = CommsWatchdog(site.comms_timeout_s, now_s)
+        #: Per tick, in the order of interlocks.TRACE_KEYS: what the last status and the comms
+        #: watchdog say (True = OK). Read-only outside; updated in place, no allocation.
+        self.interlock_flags = [False, False, True, False]
         self.fall_stop = fall_stop.FallStop()
         self.monitor = SpeedMonitor(site.monitor)
         self.escalation = EstopEscalation(site.monitor.estop_check_after_s, site.monitor.estop_margin_kmh)
@@ -92,6 +95,21 @@ class Controller(OperatorCommands):
         return steps[self.step_index] if self.step_index < len(steps) else None
 
     @property
+    def step_count(self) -> int:
+        """Steps in the flattened program (0 in manual mode)."""
+        return len(self._steps)
+
+    @property
+    def comms_ok(self) -> bool:
+        """The drive answers (the comms watchdog has not latched)."""
+        return self.comms.ok
+
+    @property
+    def commands_pending(self) -> bool:
+        """Operator commands are queued for the next tick."""
+        return bool(self.queue)
+
+    @property
     def reset_pending(self) -> bool:
         """A reset is waiting for the drive to clear its fault (the fault-reset pulse)."""
         return self._reset_until_s is not None
@@ -120,6 +138,7 @@ class Controller(OperatorCommands):
         self._last_s = self.now_s = now_s
         trip = self.comms.update(status is not None and not self._write_failed, now_s)
         self._write_failed = False
+        self.interlock_flags[2] = self.comms.ok
         if trip:
             self._trip(trip)
         if status is not None:
@@ -186,6 +205,10 @@ class Controller(OperatorCommands):
 
     # ---- interlocks: one e-stop path ----------------------------------------------------
     def _check_interlocks(self, status: DriveStatus, now_s: float) -> None:
+        flags = self.interlock_flags
+        flags[0] = status.safety_key
+        flags[1] = status.fall_stop is True
+        flags[3] = status.fault_code == 0
         state = self.state
         moving_or_latched = state != S.IDLE
         trip = safety_key.check(status, moving_or_latched)

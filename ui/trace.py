@@ -39,15 +39,13 @@ class TraceWriter:
         last = c.status
         belt_kmh = last.belt_kmh if last is not None else 0.0
         hr = last.heart_rate_bpm if last is not None else None
-        key = last is not None and last.safety_key
-        fall = last is not None and last.fall_stop is True
-        drive_ok = last is not None and last.fault_code == 0
-        step = c.step_index if c.step_index < len(c._steps) else "null"
+        key, fall, comms_ok, drive_ok = c.interlock_flags
+        step = c.step_index if c.step_index < c.step_count else "null"
         self._write(
             f'{{"t":{now_s - self.t0_s:.3f},"state":"{c.state}","direction":"{command.direction._value_}",'
             f'"target_kmh":{c.target_kmh:.3f},"command_kmh":{command.speed_kmh:.3f},'
             f'"belt_kmh":{belt_kmh:.3f},"incline_pct":{command.incline_pct:.2f},"step":{step},'
             f'"heart_rate_bpm":{"null" if hr is None else f"{hr:.0f}"},'
             f'"interlocks":{{"safety_key":{_BOOL[key]},"fall_stop":{_BOOL[fall]},'
-            f'"drive_comms":{_BOOL[c.comms.ok]},"drive_ok":{_BOOL[drive_ok]}}}}}\n'
+            f'"drive_comms":{_BOOL[comms_ok]},"drive_ok":{_BOOL[drive_ok]}}}}}\n'
         )

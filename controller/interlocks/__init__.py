@@ -10,6 +10,9 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+#: The interlock flags a trace line carries, in order (`Controller.interlock_flags`).
+TRACE_KEYS = ("safety_key", "fall_stop", "drive_comms", "drive_ok")
+
 
 class Severity(enum.Enum):
     ESTOP = "estop"  # a person may be at risk: category-1 stop, latched
