@@ -1,9 +1,10 @@
 """The controller: one pure `update(status, now_s) -> DriveCommand` per control tick.
 
-Each tick, in this order: (1) the comms watchdog and every interlock look at the fresh
-status and may trip; (2) queued operator commands are applied; (3) the current state
-advances (program clock, countdowns, dwell, standstill); (4) the speed and incline commands
-are ramped toward their targets. Nothing here sleeps, reads a clock or touches I/O, so a run
+Each tick, in this order: (1) the interlocks of the registry (controller/interlocks/registry.py)
+look at the exchange and the fresh status and may trip; (2) queued operator commands are
+applied, and the interlocks they feed are checked; (3) the current state advances (program
+clock, countdowns, dwell, standstill); (4) the speed and incline commands are ramped toward
+their targets. Nothing here sleeps, reads a clock or touches I/O, so a run
 is a deterministic function of its inputs.
 """
 
@@ -15,11 +16,10 @@ from typing import Any
 from controller import states as S
 from controller.commands import Command
 from controller.operator import OperatorCommands
-from controller.interlocks import Severity, Trip, drive_fault, fall_stop, safety_key
+from controller.interlocks import INTERLOCKS, TRACE_KEYS, Interlock, Phase, Reset, Setup, Severity, Trip, fall_stop
 from controller.interlocks.comms import CAUSE as COMMS_CAUSE, CommsWatchdog
 from controller.interlocks.estop_escalation import CAUSE as ESCALATION_CAUSE, EstopEscalation
-from controller.interlocks.speed_monitor import SpeedMonitor
-from controller.interlocks.ui_heartbeat import CAUSE as UI_CAUSE, UiHeartbeat
+from controller.interlocks.ui_heartbeat import UiHeartbeat
 from controller.limits import Profile, SiteConfig
 from controller.program import Program, ProgramStep
 from controller.ramps import ramp_incline_pct, ramp_speed_kmh
@@ -49,14 +49,12 @@ class Controller(OperatorCommands):
         self._last_s: float | None = None
         self.status: DriveStatus | None = None
         self.reverse_armed = allow_reverse
-        self.comms = CommsWatchdog(site.comms_timeout_s, now_s)
+        self.exchange_ok = False  # this tick's read and the last write both succeeded
+        self.interlock_state = S.IDLE  # the state as this tick's status checks began
         #: Per tick, in the order of interlocks.TRACE_KEYS: what the last status and the comms
         #: watchdog say (True = OK). Read-only outside; updated in place, no allocation.
-        self.interlock_flags = [False, False, True, False]
-        self.fall_stop = fall_stop.FallStop()
-        self.monitor = SpeedMonitor(site.monitor)
-        self.escalation = EstopEscalation(site.monitor.estop_check_after_s, site.monitor.estop_margin_kmh)
-        self.ui_heartbeat = UiHeartbeat(ui_heartbeat_timeout_s, now_s) if ui_heartbeat_timeout_s else None
+        self.interlock_flags = [False] * len(TRACE_KEYS)
+        self._build_interlocks(Setup(site, now_s, ui_heartbeat_timeout_s))
         self.latched: dict[str, str] = {}  # cause -> reason, in order of arrival
         self.stop_reason: str | None = None
         self._write_failed = False
@@ -136,18 +134,22 @@ class Controller(OperatorCommands):
         elif dt_s > 0.1:
             dt_s = 0.1
         self._last_s = self.now_s = now_s
-        trip = self.comms.update(status is not None and not self._write_failed, now_s)
+        self.exchange_ok = status is not None and not self._write_failed
         self._write_failed = False
-        self.interlock_flags[2] = self.comms.ok
-        if trip:
-            self._trip(trip)
+        for check in self._exchange_checks:
+            if (trip := check(self)) is not None:
+                self._trip(trip)
         if status is not None:
             self.status = status
-            self._check_interlocks(status, now_s)
+            self.interlock_state = self.state  # a trip on this tick does not change what the rest judge
+            for check in self._status_checks:
+                if (trip := check(self)) is not None:
+                    self._trip(trip)
         while self.queue:
             self._apply(self.queue.popleft())
-        if self.ui_heartbeat is not None and (trip := self.ui_heartbeat.check(now_s, self.state != S.IDLE)):
-            self._trip(trip)
+        for check in self._after_command_checks:
+            if (trip := check(self)) is not None:
+                self._trip(trip)
         if self._reset_until_s is not None:
             self._retry_reset()
         self._advancers[self.state](dt_s)
@@ -203,31 +205,36 @@ class Controller(OperatorCommands):
             self._event("step", index=index, name=step.name, direction=step.direction.value,
                         speed_kmh=step.speed_kmh, duration_s=step.duration_s, cue=step.cue)
 
-    # ---- interlocks: one e-stop path ----------------------------------------------------
-    def _check_interlocks(self, status: DriveStatus, now_s: float) -> None:
-        flags = self.interlock_flags
-        flags[0] = status.safety_key
-        flags[1] = status.fall_stop is True
-        flags[3] = status.fault_code == 0
-        state = self.state
-        moving_or_latched = state != S.IDLE
-        trip = safety_key.check(status, moving_or_latched)
-        if trip:
-            self._trip(trip)
-        reverse = state in S.ACTIVE and self.direction is REVERSE
-        trip = self.fall_stop.check(status, moving_or_latched, reverse)
-        if trip:
-            self._trip(trip)
-        trip = drive_fault.check(status)
-        if trip:
-            self._trip(trip)
-        if state in S.LATCHED:
-            trip = self.escalation.check(now_s, status.belt_kmh)
-        else:
-            command_dir = self.direction if self.command_kmh > 0 else self.travel_direction
-            trip = self.monitor.check(self.command_kmh, command_dir, status.belt_kmh, status.direction, now_s)
-        if trip:
-            self._trip(trip)
+    # ---- interlocks: one list, one e-stop path -------------------------------------------
+    def _build_interlocks(self, setup: Setup) -> None:
+        """This session's instances of the registry, and their checks bound once per phase."""
+        built = [cls.from_setup(setup) for cls in INTERLOCKS]
+        #: The fitted interlocks, in the order of the registry.
+        self.interlocks: tuple[Interlock, ...] = tuple(i for i in built if i is not None)
+        for interlock in self.interlocks:
+            if interlock.trace_key is not None:
+                interlock.bind_trace(self.interlock_flags, TRACE_KEYS.index(interlock.trace_key))
+        self._by_cause = {cause: i for i in self.interlocks for cause in i.causes}
+
+        def in_phase(phase: Phase) -> tuple[Interlock, ...]:
+            return tuple(i for i in self.interlocks if i.phase is phase)
+
+        self._exchange_checks = tuple(i.check for i in in_phase(Phase.EXCHANGE))
+        self._status_checks = tuple(i.check for i in in_phase(Phase.STATUS))
+        self._after_command_checks = tuple(i.check for i in in_phase(Phase.AFTER_COMMANDS))
+        # start and reset ask the exchange first: without it no status can be trusted
+        by_phase = (in_phase(Phase.EXCHANGE), in_phase(Phase.STATUS) + in_phase(Phase.AFTER_COMMANDS))
+        self._start_blockers = tuple(tuple(i for i in group if i.blocks_start) for group in by_phase)
+        self._reset_first, self._reset_last = (tuple(i for i in group if i.blocks_reset is Reset.ALWAYS)
+                                               for group in by_phase)
+        # the ones the controller itself needs by role
+        self.comms = self._only(CommsWatchdog)
+        self.fall_stop = self._only(fall_stop.FallStop)
+        self.escalation = self._only(EstopEscalation)
+        self.ui_heartbeat = self._only(UiHeartbeat)
+
+    def _only(self, cls):
+        return next((i for i in self.interlocks if type(i) is cls), None)
 
     @property
     def drive_stops_itself(self) -> bool:
@@ -262,50 +269,60 @@ class Controller(OperatorCommands):
         else:
             self.trip_fault()
 
-    def _reset_refusal(self) -> str | None:
-        """Why the latch cannot be cleared yet, naming the remaining cause (S7)."""
+    def _reset_blocker(self) -> tuple[str, Interlock | None] | None:
+        """What keeps the latch from being cleared, and the interlock saying so (S7)."""
+        for interlock in self._reset_first:
+            if (reason := interlock.still_present(self)) is not None:
+                return reason, interlock
         status = self.status
-        if (reason := self.comms.present()) is not None:
-            return reason
         if status is None or status.belt_kmh > self.site.standstill_kmh or self.command_kmh > 0:
-            return "belt is still moving: wait for standstill"
-        checks = {safety_key.CAUSE: safety_key.present, fall_stop.CAUSE: fall_stop.present}
+            return "belt is still moving: wait for standstill", None
+        by_cause = self._by_cause
         for cause in self.latched:
-            if cause in checks and (reason := checks[cause](status)) is not None:
-                return reason
-        if UI_CAUSE in self.latched and (reason := self.ui_heartbeat.present(self.now_s)):
-            return reason
-        return drive_fault.present(status)
+            interlock = by_cause.get(cause)
+            if (interlock is not None and interlock.blocks_reset is Reset.IF_LATCHED
+                    and (reason := interlock.still_present(self)) is not None):
+                return reason, interlock
+        for interlock in self._reset_last:
+            if (reason := interlock.still_present(self)) is not None:
+                return reason, interlock
+        return None
 
-    def latch_clear(self) -> bool:
-        """Guard of `clear_latch`."""
-        return self._reset_refusal() is None
+    def _reset_refusal(self) -> str | None:
+        """Why the latch cannot be cleared yet, naming the remaining cause (S7), or None."""
+        blocker = self._reset_blocker()
+        return None if blocker is None else blocker[0]
+
+    def can_clear_latch(self) -> bool:
+        """Guard of the `clear_latch` trigger."""
+        return self._reset_blocker() is None
 
     def _request_reset(self) -> None:
         if self.state not in S.LATCHED:
             return
-        reason = self._reset_refusal()
-        if reason is None:
-            self._clear_latch()
-        elif reason == drive_fault.present(self.status):
+        blocker = self._reset_blocker()
+        if blocker is None:
+            self._complete_reset()
+        elif blocker[1] is not None and blocker[1].cleared_by_drive_reset:
             self._reset_until_s = self.now_s + FAULT_RESET_WINDOW_S  # pulse the drive's reset
         else:
-            self._event("reset_refused", reason=reason)
+            self._event("reset_refused", reason=blocker[0])
 
     def _retry_reset(self) -> None:
         reason = self._reset_refusal()
         if reason is None:
-            self._clear_latch()
+            self._complete_reset()
         elif self.now_s >= self._reset_until_s:
             self._reset_until_s = None
             self._event("reset_refused", reason=reason)
 
-    def _clear_latch(self) -> None:
+    def _complete_reset(self) -> None:
+        """Leave estop/fault for idle, forgetting the causes and the stop's timers."""
         self._reset_until_s = None
         self.clear_latch()
         self.latched.clear()
-        self.monitor.clear()
-        self.escalation.clear()
+        for interlock in self.interlocks:
+            interlock.clear()
         self._motion_reset()
 
     # ---- countdowns and starts ----------------------------------------------------------

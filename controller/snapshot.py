@@ -41,7 +41,7 @@ class Snapshot:
     step_left_s: float | None
     program_left_s: float | None
     program_complete: bool
-    interlocks: dict[str, tuple[bool, str]]  # name -> (ok, why)
+    interlocks: dict[str, tuple[bool, str]]  # interlock name -> (ok, why not), as on the panel
     latched: tuple[str, ...]  # reasons of the latched causes, in order
     stop_reason: str | None
     heart_rate_bpm: float | None
@@ -63,8 +63,6 @@ def _view(step) -> StepView | None:
 
 def take_snapshot(c) -> Snapshot:
     """Build a Snapshot of controller `c` (call on the control thread, between ticks)."""
-    from controller.interlocks import drive_fault, fall_stop, safety_key
-
     status = c.status
     steps = c.program.steps if c.program else ()
     step = c.step
@@ -77,19 +75,8 @@ def take_snapshot(c) -> Snapshot:
     if c.countdown_end_s is not None and (c.state == "countdown" or c.reverse_phase == "countdown"):
         countdown_left_s = max(0.0, c.countdown_end_s - c.now_s)
     fitted = status is not None and status.fall_stop is not None
-    interlocks = {
-        "safety_key": _ok(safety_key.present(status) if status else "no status"),
-        "fall_stop": (status is not None and status.fall_stop is True,
-                      "" if status is not None and status.fall_stop else
-                      ("no fall-stop sensor fitted" if status is not None and not fitted
-                       else fall_stop.present(status) or "no status")),
-        "drive_comms": _ok(c.comms.present()),
-        "drive_fault": _ok(drive_fault.present(status) if status else "no status"),
-        "speed_monitor": _ok(next((r for k, r in c.latched.items()
-                                   if k in ("overspeed", "underspeed", "direction_mismatch")), None)),
-    }
-    if c.ui_heartbeat is not None:
-        interlocks["ui_heartbeat"] = _ok(c.ui_heartbeat.present(c.now_s))
+    # every fitted interlock with a console label, in the order of the registry
+    interlocks = {i.name: i.panel(c) for i in c.interlocks if i.label is not None}
     return Snapshot(
         t_s=c.now_s,
         state=c.state,
@@ -125,7 +112,3 @@ def take_snapshot(c) -> Snapshot:
         start_speed_kmh=c.profile.start_speed_kmh,
         latched_causes=tuple(c.latched),
     )
-
-
-def _ok(reason: str | None) -> tuple[bool, str]:
-    return (reason is None, reason or "")

@@ -19,7 +19,7 @@ UNLATCHED = [IDLE, COUNTDOWN, RUNNING, PAUSED, STOPPING, REVERSING]
 ACTIVE = (COUNTDOWN, RUNNING, PAUSED, STOPPING, REVERSING)
 
 TRANSITIONS = [
-    {"trigger": "begin_countdown", "source": IDLE, "dest": COUNTDOWN, "conditions": "start_permitted"},
+    {"trigger": "begin_countdown", "source": IDLE, "dest": COUNTDOWN, "conditions": "can_start"},
     {"trigger": "countdown_elapsed", "source": COUNTDOWN, "dest": RUNNING},
     {"trigger": "begin_pause", "source": RUNNING, "dest": PAUSED},
     {"trigger": "begin_resume", "source": PAUSED, "dest": COUNTDOWN},
@@ -31,7 +31,7 @@ TRANSITIONS = [
     {"trigger": "reversal_complete", "source": REVERSING, "dest": RUNNING},
     {"trigger": "trip_estop", "source": UNLATCHED, "dest": ESTOP},
     {"trigger": "trip_fault", "source": UNLATCHED, "dest": FAULT},
-    {"trigger": "clear_latch", "source": list(LATCHED), "dest": IDLE, "conditions": "latch_clear"},
+    {"trigger": "clear_latch", "source": list(LATCHED), "dest": IDLE, "conditions": "can_clear_latch"},
 ]
 
 TRIGGERS = sorted({t["trigger"] for t in TRANSITIONS})

@@ -11,22 +11,32 @@ replaced by a slower coast. The drive lags a little, so the check starts `check_
 
 from __future__ import annotations
 
-from controller.interlocks import Severity, Trip
+from controller.interlocks.base import Interlock, Setup, Severity, Trip, TickView
 from controller.ramps import KMH_PER_MPS
+from controller.states import LATCHED
 
 CAUSE = "estop_not_slowing"
 
 
-class EstopEscalation:
+class EstopEscalation(Interlock):
+    """Watches a latched stop slow the belt; not shown on the console's panel."""
+
+    name = "estop_escalation"
+    causes = {CAUSE: Severity.ESTOP}
     __slots__ = ("check_after_s", "margin_kmh", "decel_kmh_s", "t0_s", "v0_kmh", "escalated")
 
     def __init__(self, check_after_s: float, margin_kmh: float) -> None:
+        super().__init__()
         self.check_after_s = check_after_s
         self.margin_kmh = margin_kmh
         self.decel_kmh_s = 0.0
         self.t0_s: float | None = None
         self.v0_kmh = 0.0
         self.escalated = False
+
+    @classmethod
+    def from_setup(cls, setup: Setup) -> EstopEscalation:
+        return cls(setup.site.monitor.estop_check_after_s, setup.site.monitor.estop_margin_kmh)
 
     def begin(self, now_s: float, belt_kmh: float, stop_decel_mps2: float) -> None:
         """Called on entry to estop/fault, with the deceleration the stop really has."""
@@ -40,9 +50,11 @@ class EstopEscalation:
         self.t0_s = None
         self.escalated = False
 
-    def check(self, now_s: float, belt_kmh: float) -> Trip | None:
-        if self.t0_s is None or self.escalated:
+    def check(self, view: TickView) -> Trip | None:
+        if self.t0_s is None or self.escalated or view.interlock_state not in LATCHED:
             return None
+        now_s = view.now_s
+        belt_kmh = view.status.belt_kmh
         elapsed_s = now_s - self.t0_s
         if elapsed_s < self.check_after_s:
             return None

@@ -8,37 +8,61 @@ run in reverse unless the switch is fitted and reads OK (checked by `reverse_ref
 
 from __future__ import annotations
 
-from controller.interlocks import Severity, Trip
-from drivers.base import DriveStatus
+from controller.interlocks.base import Interlock, Reset, Severity, Trip, TickView
+from controller.states import ACTIVE, IDLE
+from drivers.base import Direction, DriveStatus
 
 CAUSE = "fall_stop"
 #: A switch cannot tell a fall from a released harness: the person comes first (S8).
 TRIP = Trip(CAUSE, Severity.ESTOP, "fall-stop harness opened: check the person first (a fall, or the "
                                    "harness released); reverse is disarmed")
+REVERSE = Direction.REVERSE
 
 
-class FallStop:
+class FallStop(Interlock):
     """Tracks whether the harness has been seen clipped in this session."""
 
+    name = CAUSE
+    label = "Fall-stop harness"
+    causes = {CAUSE: Severity.ESTOP}
+    trace_key = "fall_stop"
+    blocks_reset = Reset.IF_LATCHED
     __slots__ = ("armed",)
 
     def __init__(self) -> None:
+        super().__init__()
         self.armed = False
 
-    def check(self, status: DriveStatus, active: bool, reverse: bool) -> Trip | None:
-        switch = status.fall_stop
-        if switch is None or not active:
+    def check(self, view: TickView) -> Trip | None:
+        switch = view.status.fall_stop
+        self.trace_flags[self.trace_slot] = switch is True
+        state = view.interlock_state
+        if switch is None or state == IDLE:
             return None
         if switch:
             self.armed = True
             return None
-        if self.armed or reverse:
+        if self.armed or (state in ACTIVE and view.direction is REVERSE):
             return TRIP
         return None
 
     def disarm(self) -> None:
         """Called when the session ends (idle): the next session arms afresh."""
         self.armed = False
+
+    def still_present(self, view: TickView) -> str | None:
+        status = view.status
+        if status is not None and status.fall_stop is False:
+            return "fall-stop harness is open: check the person, then clip the harness on"
+        return None
+
+    def panel(self, view: TickView) -> tuple[bool, str]:
+        status = view.status
+        if status is None:
+            return (False, "no status")
+        if status.fall_stop is None:
+            return (False, "no fall-stop sensor fitted")
+        return (status.fall_stop, self.still_present(view) or "")
 
 
 def reverse_refusal(status: DriveStatus | None, reverse_armed: bool) -> str | None:
@@ -51,10 +75,4 @@ def reverse_refusal(status: DriveStatus | None, reverse_armed: bool) -> str | No
         return "reverse needs a fall-stop harness, and none is fitted"
     if not status.fall_stop:
         return "fall-stop harness is open: clip the harness on before reverse"
-    return None
-
-
-def present(status: DriveStatus | None) -> str | None:
-    if status is not None and status.fall_stop is False:
-        return "fall-stop harness is open: check the person, then clip the harness on"
     return None

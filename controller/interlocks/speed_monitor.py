@@ -12,9 +12,14 @@ ramped command do not trip it:
 
 from __future__ import annotations
 
-from controller.interlocks import Severity, Trip
-from controller.limits import Monitor
-from drivers.base import Direction
+from typing import TYPE_CHECKING
+
+from controller.interlocks.base import Interlock, Setup, Severity, Trip, TickView
+from controller.states import LATCHED
+
+if TYPE_CHECKING:
+    from controller.limits import Monitor
+    from drivers.base import Direction
 
 OVERSPEED = "overspeed"
 DIRECTION = "direction_mismatch"
@@ -22,13 +27,18 @@ UNDERSPEED = "underspeed"
 STALL_MIN_COMMAND_KMH = 0.5
 
 
-class SpeedMonitor:
-    """Holds one since-when timer per condition; `check` runs once per tick."""
+class SpeedMonitor(Interlock):
+    """Holds one since-when timer per condition; `check` runs once per tick, unless latched
+    (then `estop_escalation` watches the belt instead)."""
 
+    name = "speed_monitor"
+    label = "Speed monitor"
+    causes = {OVERSPEED: Severity.ESTOP, DIRECTION: Severity.ESTOP, UNDERSPEED: Severity.FAULT}
     __slots__ = ("limits", "_over_s", "_hard_s", "_dir_s", "_under_s",
                  "_over_kmh", "_hard_kmh", "_dir_kmh", "_under_kmh", "_stall_fraction")
 
     def __init__(self, limits: Monitor) -> None:
+        super().__init__()
         self.limits = limits
         # plain floats: this runs every tick, and a model attribute costs more than a slot
         self._over_kmh = limits.overspeed_margin_kmh
@@ -38,11 +48,23 @@ class SpeedMonitor:
         self._stall_fraction = limits.stall_fraction
         self.clear()
 
+    @classmethod
+    def from_setup(cls, setup: Setup) -> SpeedMonitor:
+        return cls(setup.site.monitor)
+
     def clear(self) -> None:
         self._over_s = self._hard_s = self._dir_s = self._under_s = None
 
-    def check(self, command_kmh: float, command_dir: Direction, belt_kmh: float,
-              belt_dir: Direction, now_s: float) -> Trip | None:
+    def check(self, view: TickView) -> Trip | None:
+        if view.interlock_state in LATCHED:
+            return None
+        command_kmh = view.command_kmh
+        # while a stop runs the command down, the belt still goes the way it went
+        command_dir = view.direction if command_kmh > 0 else view.travel_direction
+        status = view.status
+        belt_kmh = status.belt_kmh
+        belt_dir = status.direction
+        now_s = view.now_s
         excess_kmh = belt_kmh - command_kmh
         self._over_s = _since(self._over_s, excess_kmh > self._over_kmh, now_s)
         self._hard_s = _since(self._hard_s, excess_kmh > self._hard_kmh, now_s)
@@ -71,6 +93,12 @@ class SpeedMonitor:
             return Trip(UNDERSPEED, Severity.FAULT,
                         f"underspeed/stall: belt {belt_kmh:.1f} km/h against {command_kmh:.1f} commanded")
         return None
+
+    def panel(self, view: TickView) -> tuple[bool, str]:
+        """OK unless one of its causes is latched: the reason of the first."""
+        causes = self.causes
+        reason = next((r for cause, r in view.latched.items() if cause in causes), None)
+        return (reason is None, reason or "")
 
 
 def _since(started_s: float | None, condition: bool, now_s: float) -> float | None:

@@ -74,3 +74,10 @@ def test_a_drive_stop_set_for_another_profile_refuses_the_start():
     c = Controller(site, site.profiles["rehab"], drive_stop_decel_mps2=1.5)
     assert "the drive's own stop is set to 1.50 m/s^2" in c.drive_stop_refusal()
     assert Controller(site, site.profiles["rehab"], drive_stop_decel_mps2=1.02).drive_stop_refusal() is None
+
+
+def test_every_operation_has_a_handler():
+    from controller.commands import Op
+    from controller.operator import HANDLERS
+
+    assert set(HANDLERS) == set(Op)

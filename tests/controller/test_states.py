@@ -30,10 +30,10 @@ class Model:
     def __init__(self, guards_pass=True):
         self.guards_pass = guards_pass
 
-    def start_permitted(self):
+    def can_start(self):
         return self.guards_pass
 
-    def latch_clear(self):
+    def can_clear_latch(self):
         return self.guards_pass
 
     def on_state_change(self):

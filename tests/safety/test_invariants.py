@@ -421,10 +421,17 @@ def test_s10_stall_faults_after_two_seconds():
 
 
 def test_s10_direction_mismatch_estops():
+    from types import SimpleNamespace
+
     from controller.interlocks.speed_monitor import SpeedMonitor
 
     mon = SpeedMonitor(load_site_config().monitor)
-    trips = [mon.check(2.0, FWD, 2.0, REV, i * DT_S) for i in range(20)]
+
+    def view(now_s):  # what the controller shows its interlocks on a tick: running forward at 2 km/h
+        return SimpleNamespace(interlock_state=S.RUNNING, command_kmh=2.0, direction=FWD, travel_direction=FWD,
+                               status=SimpleNamespace(belt_kmh=2.0, direction=REV), now_s=now_s)
+
+    trips = [mon.check(view(i * DT_S)) for i in range(20)]
     first = next(i for i, t in enumerate(trips) if t)
     assert trips[first].cause == "direction_mismatch" and first * DT_S == pytest.approx(0.2)
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from controller.interlocks import LABELS
+
 KMH_PER_MPH = 1.609344
 AT_REST_KMH = 0.05  # the controller's standstill: at or below it the belt stands still
 FALL_STOP = "fall_stop"  # the fall-stop interlock's cause id (controller/interlocks/fall_stop.py)
@@ -13,14 +15,8 @@ STATE_LABELS = {
     "idle": "IDLE", "countdown": "COUNTDOWN", "running": "RUNNING", "paused": "PAUSED",
     "stopping": "STOPPING", "reversing": "CHANGING DIRECTION", "estop": "E-STOP", "fault": "FAULT",
 }
-INTERLOCK_LABELS = {
-    "safety_key": "Safety key",
-    "fall_stop": "Fall-stop harness",
-    "drive_comms": "Drive comms",
-    "drive_fault": "Drive",
-    "speed_monitor": "Speed monitor",
-    "ui_heartbeat": "Console heartbeat",
-}
+#: The panel's words for each interlock, from the registry (keyed like `Snapshot.interlocks`).
+INTERLOCK_LABELS = LABELS
 REVERSE_PHASES = {"ramp_down": "slowing to a stop", "dwell": "holding still", "countdown": "counting down"}
 WORDS_UPPER = {"forward": "FORWARD", "reverse": "REVERSE"}
 #: The way the person walks, for the words of a countdown.
