@@ -29,23 +29,21 @@ from typing import Any
 from controller import states as S
 from controller.clock import Clock, PreciseClock, SimClock
 from controller.commands import Command, Op
-from controller.core import Controller
-from controller.limits import Profile, SiteConfig
+from controller.limits import SiteConfig
 from controller.loop import LoopStats, run_loop
 from controller.program import Program
 from controller.snapshot import Snapshot
 from drivers import DriveError, open_drive
-from drivers.base import Drive, DriveCommand, DriveStatus
+from drivers.base import Drive
 from ui.console.sessions import Session, SessionRecorder
-from ui.drive_setup import configure_drive_stop
+from ui.session.host import SessionHost
+from ui.session.plan import SessionPlan
 
 HEARTBEAT_PERIOD_S = 0.25  # how often a live console beats (the UI's timer; advance() mimics it)
 #: The switch interval while the loop thread runs: a thread waiting for the GIL gets it within
 #: this long, so a busy UI delays a control tick by at most about this much (default 5 ms).
 GIL_SWITCH_INTERVAL_S = 0.0005
 CONTROL_THREAD_NICE = -10  # asked for, not required (needs CAP_SYS_NICE)
-REST_CONFIRM_S = 2.0  # at standstill this long with the drive still enabled also counts as at rest
-STOP_RETRY_S = 1.0  # a failed reconfiguration of the drive's quick stop is tried again after this
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,9 +76,12 @@ class Frame:
 
 
 class Engine:
-    """Owns the Controller, the drive and the loop; see the module docstring."""
+    """The console's front end to a session host (ui/session/host.py); see the module docstring.
 
-    def __init__(self, site: SiteConfig, profile: Profile, program: Program | None = None, *,
+    Through `_Feed`, it is one of the host's sinks: after each tick it opens and closes the
+    console's sessions (each a sink of its own) and publishes frames."""
+
+    def __init__(self, site: SiteConfig, profile, program: Program | None = None, *,
                  driver_url: str = "sim://", drive: Drive | None = None, clock: Clock | None = None,
                  seed: int = 0, drive_options: dict[str, Any] | None = None,
                  ui_heartbeat_timeout_s: float | None = 1.0,
@@ -89,19 +90,19 @@ class Engine:
         self.site = site
         self.site_file = site_file
         self.clock = clock or PreciseClock()
-        if drive is None:  # every backend takes clock, seed and site (and ignores what it doesn't use)
-            options = {"clock": self.clock, "seed": seed, "site": site, **(drive_options or {})}
-            drive = open_drive(driver_url, **options)  # DriveError (bad URL) before anything runs
-        self.drive = drive
-        self.controller = Controller(site, profile, program, now_s=self.clock.now_s(),
-                                     ui_heartbeat_timeout_s=ui_heartbeat_timeout_s)
+        plan = SessionPlan(site, program, profile, driver_url, site_file, seed=seed)
+        if drive is None:  # every backend takes clock, seed, site and site_file (and ignores what it doesn't use)
+            drive = open_drive(driver_url, **plan.drive_options(self.clock), **(drive_options or {}))
+        self.drive = drive  # DriveError (bad URL) above, before anything runs
+        self.host = SessionHost(plan, drive, self.clock, ui_heartbeat_timeout_s=ui_heartbeat_timeout_s)
+        self.host.add_sink(_Feed(self))
+        self.controller = self.host.controller
         self.rate_hz = site.control_rate_hz
         self.stats = LoopStats(keep_lateness=keep_lateness)
         self.recorder = SessionRecorder(sessions_dir) if sessions_dir is not None else None
         self._publish_every = max(1, round(self.rate_hz / publish_hz))
         self._sample_every = max(1, round(self.rate_hz / chart_hz))
         self._tick = 0
-        self._last_tick_s: float | None = None
         # shared with the UI thread, under _lock
         self._lock = threading.Lock()
         self._frame_parts: dict[str, Any] | None = None
@@ -109,7 +110,6 @@ class Engine:
         self._events: list[dict[str, Any]] = []
         self._samples: list[tuple[float, float, float, str]] = []
         # requests from the UI thread, applied on the control thread
-        self._injections: deque[tuple[str, float | None]] = deque()
         self._end_requests: deque[str] = deque()
         self._tick_events: list[dict[str, Any]] = []
         # the open session (control thread)
@@ -120,13 +120,11 @@ class Engine:
         self._opened = threading.Event()
         self._open_error: BaseException | None = None
         self._stop_requested = False
-        self._rest_since_s: float | None = None
         self._loop_alive = False
         self._loop_error: str | None = None
         # manual mode
         self._ui_alive = True
         self._last_beat_s = -1e9
-        self._stop_retry_s = -1e9
 
     # ---- what the UI calls (any thread) ------------------------------------------------
     @property
@@ -145,7 +143,7 @@ class Engine:
         """Queue a simulator event (sim only) for the next tick."""
         if not self.simulated:
             raise RuntimeError("events can be injected only into the simulator")
-        self._injections.append((event, value))
+        self.host.inject(event, value)
 
     def end_session(self, reason: str) -> None:
         """Close the open session's record at the next tick (no-op when none is open)."""
@@ -206,17 +204,9 @@ class Engine:
         finally:
             self._opened.set()
 
-    async def _open_drive(self) -> None:
-        """Open the drive and set its own quick stop for the profile (S5)."""
-        await self.drive.open()
-        c = self.controller
-        c.drive_stop_decel_mps2 = await configure_drive_stop(self.drive, self.site, c.profile, self.site_file)
-        for notice in self.drive.notices:
-            c.note_drive(notice)
-
     async def _serve(self) -> None:
         try:
-            await self._open_drive()
+            await self.host.open()
         except BaseException as exc:
             self._open_error = exc
             await self.drive.close()
@@ -226,40 +216,27 @@ class Engine:
         self._loop_alive = True
         try:
             await run_loop(self.controller, self.drive, self.clock, self.rate_hz, before_tick=self._before_tick,
-                           after_tick=self._after_tick, should_stop=self._should_stop, stats=self.stats)
+                           after_tick=self.host.after_tick, should_stop=self._should_stop, stats=self.stats)
         finally:
             self._loop_alive = False
             await self._finish()
 
-    def _should_stop(self, c: Controller) -> bool:
-        """After stop(): once the belt is at rest and the drive has disabled its output."""
+    def _should_stop(self, c) -> bool:
+        """After stop(): once the belt is at rest (ui/session/rest.py)."""
         if not self._stop_requested and threading.main_thread().is_alive():
             return False
         if not self._stop_requested:  # the UI thread is gone without closing us: stop the belt
             self._stop_requested = True
             c.submit(Command(Op.STOP, source="console gone"))
             return False
-        if c.state not in (S.IDLE, *S.LATCHED) or c.command_kmh > 0.0:
-            self._rest_since_s = None
-            return False
-        if not c.comms.ok:
-            return True  # nothing more to say to it; its own watchdog stops the belt (S9)
-        status = c.status
-        if status is None or status.belt_kmh > c.site.standstill_kmh:
-            self._rest_since_s = None
-            return False
-        if not status.running:
-            return True
-        if self._rest_since_s is None:
-            self._rest_since_s = c.now_s
-        return c.now_s - self._rest_since_s >= REST_CONFIRM_S
+        return self.host.rest(self.host.view)
 
     # ---- manual mode (tests) --------------------------------------------------------------
     async def open(self) -> None:
         """Open the drive in the caller's event loop (manual mode, on a SimClock)."""
         if not isinstance(self.clock, SimClock):
             raise RuntimeError("manual mode needs a SimClock")
-        await self._open_drive()
+        await self.host.open()
         self._loop_alive = True
         self._publish()
 
@@ -270,7 +247,7 @@ class Engine:
         end_s = self.clock.now_s() + seconds
         self.clock.advance_to(self.clock.now_s() + period_s)
         await run_loop(self.controller, self.drive, self.clock, self.rate_hz, before_tick=self._before_tick,
-                       after_tick=self._after_tick, stats=self.stats,
+                       after_tick=self.host.after_tick, stats=self.stats,
                        should_stop=lambda c: self.clock.now_s() >= end_s - 1e-9)
         self._publish()
 
@@ -280,7 +257,7 @@ class Engine:
         await self._finish()
 
     async def _finish(self) -> None:
-        await self.drive.close()
+        await self.host.close()
         if self.session is not None:
             event = self._end_session("console closed", self.clock.now_s())
             with self._lock:
@@ -291,38 +268,28 @@ class Engine:
 
     # ---- the loop's hooks (control thread) -----------------------------------------------
     def _before_tick(self, now_s: float):
-        """Injections and the heartbeat; returns a coroutine when the drive's stop needs setting."""
-        c = self.controller
-        if c.state == S.IDLE and now_s >= self._stop_retry_s and c.drive_stop_refusal() is not None:
-            self._stop_retry_s = now_s + STOP_RETRY_S
-            return self._reconfigure_stop()  # a program brought another profile (S5)
-        while self._injections:
-            event, value = self._injections.popleft()
-            self.drive.inject(event, value)
-            name = event if value is None else f"{event}:{value:g}"
-            self._tick_events.append({"t": now_s, "event": "inject", "name": name})
+        """The host's (the drive's stop, injections), then the heartbeat a live console sends."""
+        pending = self.host.before_tick(now_s)
         if self._thread is None and self._ui_alive and now_s - self._last_beat_s >= HEARTBEAT_PERIOD_S:
             self._last_beat_s = now_s
             self.controller.submit(Command(Op.UI_HEARTBEAT, source="console"))
+        return pending
 
-    async def _reconfigure_stop(self) -> None:
-        c = self.controller
-        try:
-            c.drive_stop_decel_mps2 = await self.drive.configure_stop(c.profile.estop_decel_mps2)
-        except DriveError as exc:  # starts stay refused (drive_stop_refusal) and it is tried again
-            self._tick_events.append({"t": c.now_s, "event": "drive_notice",
-                                      "text": f"cannot set the drive's quick stop: {exc}"})
+    # ---- a sink of the host ---------------------------------------------------------------
+    def _on_event(self, event: dict[str, Any]) -> None:
+        self._tick_events.append(event)
 
-    def _after_tick(self, c: Controller, status: DriveStatus | None, command: DriveCommand,
-                    now_s: float) -> None:
-        dt_s = 0.0 if self._last_tick_s is None else now_s - self._last_tick_s
-        self._last_tick_s = now_s
-        events = self._tick_events + c.drain_events() if self._tick_events else c.drain_events()
-        self._tick_events = []
+    def _on_tick(self, v) -> None:
+        """Open a session at the first countdown, feed it, end it on request; publish."""
+        now_s = v.now_s
+        events, self._tick_events = self._tick_events, []
         if self.session is None and any(e["event"] == "state" and e["to"] == S.COUNTDOWN for e in events):
-            events.insert(0, self._begin_session(now_s))
-        if self.session is not None:
-            self.session.record(c, status, command, now_s, dt_s, events)
+            events.insert(0, self._begin_session(v))
+        session = self.session
+        if session is not None:
+            for event in events:
+                session.on_event(event)
+            session.on_tick(v)
         while self._end_requests:
             reason = self._end_requests.popleft()
             if self.session is not None:
@@ -331,16 +298,17 @@ class Engine:
         with self._lock:
             self._events.extend(events)
             if self._tick % self._sample_every == 0:
-                self._samples.append((now_s, c.target_kmh, c.status.belt_kmh if c.status else 0.0,
-                                      c.status.direction.value if c.status else "none"))
+                last = v.last_status
+                self._samples.append((now_s, v.target_kmh, last.belt_kmh if last else 0.0,
+                                      last.direction.value if last else "none"))
         if self._tick % self._publish_every == 0:
             self._publish()
 
-    def _begin_session(self, now_s: float) -> dict[str, Any]:
-        c = self.controller
-        info = {"program": c.program.name if c.program else "manual", "profile": c.profile.name,
+    def _begin_session(self, v) -> dict[str, Any]:
+        program = v.program
+        info = {"program": program.name if program else "manual", "profile": v.profile.name,
                 "driver": self.drive_name}
-        self.session = Session(now_s, info, self.recorder)
+        self.session = Session(v.now_s, info, self.recorder)
         return self.session.start_event()
 
     def _end_session(self, reason: str, now_s: float) -> dict[str, Any]:
@@ -371,3 +339,14 @@ class Engine:
         with self._lock:
             self._frame_parts = parts
             self._seq += 1
+
+
+class _Feed:
+    """The engine as one of its host's sinks."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.on_event = engine._on_event
+        self.on_tick = engine._on_tick
+
+    def close(self) -> None:
+        pass  # the engine ends its session itself, with the reason

@@ -1,128 +1,156 @@
 """Session records: one trace (JSON Lines, DESIGN.md's format) and one summary per session.
 
 A session runs from the first countdown after the console was unlocked to the moment it
-ends (program complete, the operator locks the console, quit). The trace is formatted on the
-control thread by `ui.trace.TraceWriter`, but the file writes happen on a writer thread, so a
-slow disk can never hold up a control tick.
+ends (program complete, the operator locks the console, quit). `Session` keeps its totals on
+the control thread (ui/session/summary.py, as `retrotread run` counts them); the record is a
+sink (`SessionRecord`) behind a bounded queue on its own thread (ui/session/sinks.py), so a
+slow disk can never hold up a control tick: it loses lines instead, and says so.
 """
 
 from __future__ import annotations
 
 import json
-import queue
-import threading
 import time
 from pathlib import Path
 from typing import Any, Callable
 
-STOP_EVENTS = ("estop", "fault", "refused", "reset_refused")
+from ui.session.sinks import Queued
+from ui.session.summary import SummarySink
+from ui.session.trace import TraceSink
+
 SUMMARY_SUFFIX = ".summary.json"
 TRACE_SUFFIX = ".trace.jsonl"
+RECORD_QUEUE_ITEMS = 1 << 16  # about 20 minutes of ticks at 50 Hz before a stalled disk loses any
 
 
-class _QueuedStream:
-    """A write-only text stream whose writes go to the writer thread."""
+class SessionRecord:
+    """The sink that writes the sessions folder (on the record's own thread): a trace from each
+    `session_start` to its `session_end`, whose summary goes beside it."""
 
-    def __init__(self, put: Callable[[Any], None]) -> None:
-        self._put = put
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.error: str | None = None
+        self._trace: TraceSink | None = None
 
-    def write(self, text: str) -> int:
-        self._put(text)
-        return len(text)
+    def on_event(self, event: dict[str, Any]) -> None:
+        try:
+            kind = event["event"]
+            if kind == "session_start":
+                self._close_trace()
+                self.directory.mkdir(parents=True, exist_ok=True)
+                stream = open(self.directory / (event["id"] + TRACE_SUFFIX), "w", encoding="utf-8",
+                              buffering=1 << 16)
+                self._trace = TraceSink(stream, event["t"], owns_stream=True)
+            if self._trace is None:
+                return
+            if kind == "session_end":
+                summary = event["summary"]
+                self._trace.on_event({key: value for key, value in event.items() if key != "summary"})
+                self._close_trace()
+                (self.directory / (summary["id"] + SUMMARY_SUFFIX)).write_text(
+                    json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+            else:
+                self._trace.on_event(event)
+        except OSError as exc:
+            self._failed(exc)
+
+    def on_tick(self, view) -> None:
+        if self._trace is not None:
+            try:
+                self._trace.on_tick(view)
+            except OSError as exc:
+                self._failed(exc)
+
+    def close(self) -> None:
+        self._close_trace()
+
+    def _close_trace(self) -> None:
+        trace, self._trace = self._trace, None
+        if trace is not None:
+            trace.close()
+
+    def _failed(self, exc: OSError) -> None:
+        self.error = f"{self.directory}: cannot write the session record: {exc.strerror or exc}"
+        self._trace = None
 
 
 class SessionRecorder:
-    """Writes the sessions folder. `begin`/`event`/`tick`/`end` are called on the control thread."""
+    """The console's session recorder, on the control thread: names each session and hands its
+    events and ticks to the record's thread. `error` says what went wrong, for the screen."""
 
     def __init__(self, directory: str | Path, *, wall_clock: Callable[[], float] = time.time) -> None:
-        from ui.trace import TraceWriter  # light, but keeps this module importable alone
-
-        self._trace_writer_class = TraceWriter
         self.directory = Path(directory)
         self.wall_clock = wall_clock
-        self.error: str | None = None
-        self.trace = None  # TraceWriter of the open session, or None
-        self._queue: queue.SimpleQueue = queue.SimpleQueue()
-        self._thread: threading.Thread | None = None
+        self._record = SessionRecord(self.directory)
+        self._queued: Queued | None = None  # started with the first session
+        self._loss: str | None = None
         self._stem: str | None = None
+        self._used: set[str] = set()  # names given, whose files the record's thread may not have made yet
         self._started_wall: float = 0.0
 
     @property
     def open(self) -> bool:
-        return self.trace is not None
+        return self._stem is not None
+
+    @property
+    def error(self) -> str | None:
+        return self._record.error or self._loss
 
     def begin(self, t0_s: float) -> str:
-        """Open a new session's trace; returns its name (the stem of its files)."""
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._writer, name="retrotread-sessions", daemon=True)
-            self._thread.start()
+        """Name a new session; returns its name (the stem of its files)."""
+        if self._queued is None:
+            self._queued = Queued(self._record, name="session record", items=RECORD_QUEUE_ITEMS,
+                                  report=self._report)
         self._started_wall = self.wall_clock()
         self._stem = self._new_stem(self._started_wall)
-        self._queue.put(("open", self.directory / (self._stem + TRACE_SUFFIX)))
-        self.trace = self._trace_writer_class(_QueuedStream(self._queue.put), t0_s)
+        self._used.add(self._stem)
         return self._stem
 
-    def end(self, summary: dict[str, Any]) -> dict[str, Any]:
-        """Close the trace and write the summary (completed with names and wall times)."""
+    def on_event(self, event: dict[str, Any]) -> None:
+        if self._stem is not None:
+            self._queued.on_event(event)
+
+    def on_tick(self, view) -> None:
+        if self._stem is not None:
+            self._queued.on_tick(view)
+
+    def end(self, event: dict[str, Any], summary: dict[str, Any]) -> dict[str, Any]:
+        """Close the record with `event` (session_end); returns the summary completed with names
+        and wall times, as written beside the trace."""
         summary = {"id": self._stem, "started": _iso(self._started_wall), "ended": _iso(self.wall_clock()),
                    **summary, "trace": self._stem + TRACE_SUFFIX}
-        self._queue.put(("close",))
-        self._queue.put(("json", self.directory / (self._stem + SUMMARY_SUFFIX), summary))
-        self.trace = None
+        self._queued.on_event({**event, "summary": summary})
+        self._stem = None
         return summary
 
-    def close(self, timeout_s: float = 5.0) -> None:
-        """Flush everything and stop the writer thread."""
-        if self._thread is not None:
-            self._queue.put(("stop",))
-            self._thread.join(timeout_s)
-            self._thread = None
+    def close(self) -> None:
+        """Flush everything and stop the record's thread."""
+        if self._queued is not None:
+            self._queued.close()
+            self._queued = None
+
+    def _report(self, text: str) -> None:
+        self._loss = f"{self.directory}: {text}"
 
     def _new_stem(self, wall_s: float) -> str:
         base = time.strftime("%Y%m%d-%H%M%S", time.localtime(wall_s))
         stem, n = base, 1
-        while (self.directory / (stem + TRACE_SUFFIX)).exists():
+        while (self.directory / (stem + TRACE_SUFFIX)).exists() or stem in self._used:
             n += 1
             stem = f"{base}-{n}"
         return stem
 
-    def _writer(self) -> None:
-        out = None
-        while True:
-            item = self._queue.get()
-            try:
-                if isinstance(item, str):
-                    if out is not None:
-                        out.write(item)
-                elif item[0] == "open":
-                    item[1].parent.mkdir(parents=True, exist_ok=True)
-                    out = open(item[1], "w", encoding="utf-8", buffering=1 << 16)
-                elif item[0] == "close":
-                    if out is not None:
-                        out.close()
-                        out = None
-                elif item[0] == "json":
-                    item[1].write_text(json.dumps(item[2], indent=2) + "\n", encoding="utf-8")
-                elif item[0] == "stop":
-                    if out is not None:
-                        out.close()
-                    return
-            except OSError as exc:
-                self.error = f"{self.directory}: cannot write the session record: {exc.strerror or exc}"
-                out = None
-
 
 class Session:
-    """One session's bookkeeping on the control thread: distance and time per direction (from
-    the measured belt), every stop with its reason, and the record (when there is a recorder)."""
+    """One session's bookkeeping on the control thread: its totals (distance and time per
+    direction, every stop) and, when there is a recorder, its record. A sink: it sees events and
+    the per-tick view, never the controller."""
 
     def __init__(self, t0_s: float, info: dict[str, Any], recorder: SessionRecorder | None) -> None:
-        from ui.run import RunSummary  # distances and stops, as `retrotread run` counts them
-
         self.t0_s = t0_s
         self.elapsed_s = 0.0
         self.info = {**info, "program_complete": False}
-        self.totals = RunSummary()
+        self.totals = SummarySink(t0_s)
         self.recorder = recorder
         self.id = recorder.begin(t0_s) if recorder is not None else None
 
@@ -133,24 +161,21 @@ class Session:
             event["id"] = self.id
         return event
 
-    def record(self, c, status, command, now_s: float, dt_s: float, events: list[dict[str, Any]]) -> None:
-        """One tick: add it to the totals and the trace."""
-        if c.status is not None:
-            self.totals.add_tick(c.status.belt_kmh, c.status.direction, dt_s)
-        self.elapsed_s = now_s - self.t0_s
-        for event in events:
-            kind = event["event"]
-            if kind in STOP_EVENTS:
-                self.totals.stops.append(f"{event['t'] - self.t0_s:.1f} s {kind}: {event['reason']}")
-            elif kind == "operator_stop":
-                self.totals.stops.append(f"{event['t'] - self.t0_s:.1f} s operator stop")
-            elif kind == "program_complete":
-                self.info["program_complete"] = True
-        trace = self.recorder.trace if self.recorder is not None else None
-        if trace is not None:
-            for event in events:
-                trace.event(event)
-            trace.tick(c, status, command, now_s)
+    def on_event(self, event: dict[str, Any]) -> None:
+        self.totals.on_event(event)
+        if event["event"] == "program_complete":
+            self.info["program_complete"] = True
+        if self.recorder is not None:
+            self.recorder.on_event(event)
+
+    def on_tick(self, view) -> None:
+        self.totals.on_tick(view)
+        self.elapsed_s = view.now_s - self.t0_s
+        if self.recorder is not None:
+            self.recorder.on_tick(view)
+
+    def close(self) -> None:
+        pass  # ended by `end`, which the engine calls with the reason
 
     @property
     def distance_m(self) -> dict[str, float]:
@@ -170,9 +195,7 @@ class Session:
         }
         event = {"t": now_s, "event": "session_end", "reason": reason}
         if self.recorder is not None:
-            if self.recorder.trace is not None:
-                self.recorder.trace.event(event)
-            summary = self.recorder.end(summary)
+            summary = self.recorder.end(event, summary)
         return {**event, "summary": summary}
 
 

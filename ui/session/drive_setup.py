@@ -1,7 +1,7 @@
 """Setting up an opened drive for a session: its own quick stop (S5, S11).
 
-Shared by `retrotread run` and the console's engine. The drive holds one quick-stop
-deceleration; the session's profile decides it. Every profile of the site is tried once at
+Used by the session host (ui/session/host.py), for `run` and the console alike. The drive
+holds one quick-stop deceleration; the session's profile decides it. Every profile of the site is tried once at
 connect, so a site file asking for an e-stop the drive cannot do is refused before anything
 moves (S11: escalation must never replace a working stop with a slower coast), whichever
 profile the operator picks later.
@@ -9,11 +9,11 @@ profile the operator picks later.
 
 from __future__ import annotations
 
-from controller.limits import DEFAULT_CONFIG, Profile, SiteConfig
+from controller.limits import DEFAULT_CONFIG, SiteConfig
 from drivers.base import Drive, DriveConfigError
 
 
-async def configure_drive_stop(drive: Drive, site: SiteConfig, profile: Profile,
+async def configure_drive_stop(drive: Drive, site: SiteConfig, profile,
                                site_file: str | None = None) -> float | None:
     """Check every site profile's e-stop deceleration on the drive, then set `profile`'s.
 

@@ -1,0 +1,87 @@
+"""One plan for a session, resolved once for `run`, `console` and `check` (S12).
+
+The site config, the program, the speed profile (the flag's, else the program's, else the
+site's default), the program against that profile, the operator's authorisation and the
+drive's options: checked before the drive is even opened. Every refusal is one `Refused`
+whose message is one line naming the file or flag and the field.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from controller.errors import InputError
+from controller.limits import SiteConfig, load_site_config
+from controller.program import Program, check_program, load_program
+
+
+class Refused(Exception):
+    """Input refused before anything moved; the message is one line."""
+
+
+@dataclass
+class SessionPlan:
+    """What every session needs, validated."""
+
+    site: SiteConfig
+    program: Program | None
+    profile: Any  # the SpeedProfile chosen (the program may tighten it further, S4)
+    driver_url: str = "sim://"
+    site_file: str | None = None  # the --config path (a Modbus drive reads its [drive] table)
+    allow_reverse: bool = False
+    seed: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)  # what one front end adds (run: injections, trace)
+
+    @property
+    def profile_name(self) -> str:
+        return self.profile.name
+
+    def drive_options(self, clock) -> dict[str, Any]:
+        """What open_drive needs besides the URL (every backend takes all four)."""
+        return {"clock": clock, "seed": self.seed, "site": self.site, "site_file": self.site_file}
+
+
+def load_site(config: str | None) -> SiteConfig:
+    try:
+        return load_site_config(config)
+    except InputError as exc:
+        raise Refused(str(exc)) from None
+
+
+def profile_name_for(site: SiteConfig, program: Program | None, flag: str | None) -> str:
+    """The flag's profile, else the program's, else the site's default; Refused if unknown."""
+    name = flag or (program.profile if program else None) or site.default_profile
+    if name not in site.profiles:
+        where = "--profile" if flag else f"{program.source}: profile"
+        raise Refused(f"{where}: unknown profile {name!r} (known: {', '.join(site.profiles)})")
+    return name
+
+
+def check_against(program: Program, site: SiteConfig, name: str) -> None:
+    """The program within the profile's caps (S4); Refused naming the step and field."""
+    try:
+        check_program(program, site.profiles[name])
+    except InputError as exc:
+        raise Refused(str(exc)) from None
+
+
+def plan_session(*, config: str | None, program_path: str | None, profile_flag: str | None,
+                 authorization: Callable[[str], str | None], driver_url: str = "sim://",
+                 allow_reverse: bool = False, seed: int = 0) -> SessionPlan:
+    """Check everything a session starts from; raise Refused.
+
+    `authorization(profile_name)` returns why a profile that needs the operator's
+    authorisation (S15) does not have it, or None: each front end asks in its own way.
+    """
+    site = load_site(config)
+    try:
+        program = load_program(program_path) if program_path else None
+    except InputError as exc:
+        raise Refused(str(exc)) from None
+    name = profile_name_for(site, program, profile_flag)
+    if site.profiles[name].requires_authorization and (why := authorization(name)) is not None:
+        raise Refused(why)
+    if program is not None:
+        check_against(program, site, name)
+    return SessionPlan(site, program, site.profiles[name], driver_url, config, allow_reverse, seed)
