@@ -217,8 +217,15 @@ class LoopRun:
         return [event["reason"] for event in self.events if event["event"] == kind]
 
 
-def self_stop_bound_s(speed_kmh: float, watchdog_s: float = 0.5) -> float:
+#: A drive's own stop at the factory setting: 10 s from the maximum frequency (75 Hz x 0.32
+#: km/h per Hz in the served simulator: 2/3 m/s^2; the in-process simulator's 0.69 is quicker).
+FACTORY_STOP_DECEL_MPS2 = 24.0 / 3.6 / 10.0
+
+
+def self_stop_bound_s(speed_kmh: float, watchdog_s: float = 0.5,
+                      stop_decel_mps2: float = FACTORY_STOP_DECEL_MPS2) -> float:
     """How long a drive left alone at `speed_kmh` may take to stand still by itself: its
-    watchdog, its ramp stop (1 m/s^2 in the simulator), the belt's lag behind the ramp
-    (first order, 0.1 s: 0.3 s to settle) and 0.3 s for polling and a loaded machine."""
-    return watchdog_s + speed_kmh / 3.6 / 1.0 + 0.3 + 0.3
+    watchdog, its own stop at `stop_decel_mps2` (the factory setting unless the driver
+    configured it), the belt's lag behind the ramp (first order, 0.1 s: 0.3 s to settle) and
+    0.3 s for polling and a loaded machine."""
+    return watchdog_s + speed_kmh / 3.6 / stop_decel_mps2 + 0.3 + 0.3

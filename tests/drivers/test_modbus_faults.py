@@ -100,7 +100,7 @@ async def test_a_silent_drive_is_known_within_about_one_tick(transport, tmp_path
         drive = await opened(url)
         server.faults.silent = True
         took, _ = await failing_read_takes(drive)
-        assert took < 0.15
+        assert took < drive.timeout_s + 0.125  # 0.15 s with the old 25 ms timeout
         server.faults.silent = False
         await wait_for(lambda: reads_again(drive), 2.0)
         await drive.close()

@@ -22,7 +22,8 @@ def test_the_default_reply_timeout_stays_well_below_the_comms_watchdog():
     from controller.limits import load_site_config
 
     comms_timeout_s = load_site_config(None).comms_timeout_s
-    assert DEFAULT_TIMEOUT_S <= comms_timeout_s / 4  # a missed reply is known long before the trip
+    # one missed reply (plus a tick) never trips the controller; two in a row fit within it
+    assert 2 * DEFAULT_TIMEOUT_S + 0.02 < comms_timeout_s
 
 
 async def test_one_dropped_reply_fails_one_request_and_the_next_succeeds():
