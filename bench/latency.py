@@ -133,7 +133,7 @@ async def until(predicate, timeout_s: float, what: str) -> None:
 async def reset(controller) -> None:
     """Reset the latch once the belt is at rest (retrying: a settling belt may refuse one)."""
     for _ in range(20):
-        await until(lambda: controller.latch_clear() and controller.status.belt_kmh == 0.0, 5,
+        await until(lambda: controller.can_clear_latch() and controller.status.belt_kmh == 0.0, 5,
                     "standstill with the harness clipped")
         controller.submit(Command(Op.RESET, source="bench"))
         try:

@@ -11,10 +11,10 @@ from controller import states as S
 class _Model:
     """A stand-in model: the diagram needs the guard names, not a live controller."""
 
-    def start_permitted(self) -> bool:
+    def can_start(self) -> bool:
         return True
 
-    def latch_clear(self) -> bool:
+    def can_clear_latch(self) -> bool:
         return True
 
     def on_state_change(self) -> None:
