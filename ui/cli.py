@@ -90,23 +90,21 @@ def cmd_run(args) -> int:
 
 
 def cmd_check(args) -> int:
-    from controller.limits import load_site_config
-    from controller.program import check_program, load_program
+    from controller.program import load_program
+    from ui.session.plan import Refused, check_against, load_site, profile_name_for
 
     try:
-        site = load_site_config(args.config)
-    except InputError as exc:
+        site = load_site(args.config)
+    except Refused as exc:
         print(f"retrotread: {exc}", file=sys.stderr)
         return EXIT_REFUSED
     failed = False
     for path in args.programs:
         try:
             program = load_program(path)
-            name = args.profile or program.profile or site.default_profile
-            if name not in site.profiles:
-                raise InputError(path, "profile", f"unknown profile {name!r} (known: {', '.join(site.profiles)})")
-            check_program(program, site.profiles[name])
-        except InputError as exc:
+            name = profile_name_for(site, program, args.profile, where=f"{path}: profile")
+            check_against(program, site, name)
+        except (InputError, Refused) as exc:
             print(f"retrotread: {exc}", file=sys.stderr)
             failed = True
             continue

@@ -75,40 +75,27 @@ def cmd_set_pin(args, stdin=None, out=None, err=None) -> int:
 
 
 # ---- retrotread console -------------------------------------------------------------------
-class Refused(Exception):
-    """Input refused before anything started; the message is one line."""
-
-
 def plan(args):
-    """Check everything; return (site, program, profile, pins, program dirs). Raises Refused."""
-    from controller.errors import InputError
-    from controller.limits import load_site_config
-    from controller.program import check_program, load_program
+    """Check everything; return (session plan, pins, program dirs). Raises Refused."""
     from ui.console.catalog import SHIPPED_DIR
     from ui.pin import PinError, PinStore
+    from ui.session.plan import Refused, plan_session
 
-    try:
-        site = load_site_config(args.config)
-        program = load_program(args.program) if args.program else None
-    except InputError as exc:
-        raise Refused(str(exc)) from None
-    name = args.profile or (program.profile if program else None) or site.default_profile
-    if name not in site.profiles:
-        where = "--profile" if args.profile else f"{program.source}: profile"
-        raise Refused(f"{where}: unknown profile {name!r} (known: {', '.join(site.profiles)})")
-    profile = site.profiles[name]
-    if program is not None:
-        try:
-            check_program(program, profile)
-        except InputError as exc:
-            raise Refused(str(exc)) from None
     pins = PinStore(args.pin_file)
+
+    def authorization(name: str) -> str | None:
+        try:
+            has_pin = pins.exists()
+        except PinError as exc:
+            return str(exc)
+        return None if has_pin else f"profile {name!r} needs the operator PIN, and none is set: run `retrotread set-pin`"
+
+    session = plan_session(config=args.config, program_path=args.program, profile_flag=args.profile,
+                           authorization=authorization, driver_url=args.driver, seed=args.seed)
     try:
-        has_pin = pins.exists()
+        pins.exists()
     except PinError as exc:
         raise Refused(str(exc)) from None
-    if profile.requires_authorization and not has_pin:
-        raise Refused(f"profile {name!r} needs the operator PIN, and none is set: run `retrotread set-pin`")
     dirs = [SHIPPED_DIR]
     for text in args.programs:
         path = Path(text)
@@ -117,12 +104,14 @@ def plan(args):
         dirs.append(path)
     if not args.programs and Path("programs").is_dir():
         dirs.append(Path("programs"))
-    return site, program, profile, pins, dirs
+    return session, pins, dirs
 
 
 def cmd_console(args) -> int:
+    from ui.session.plan import Refused
+
     try:
-        site, program, profile, pins, dirs = plan(args)
+        session, pins, dirs = plan(args)
     except Refused as exc:
         print(f"retrotread: {exc}", file=sys.stderr)
         return EXIT_REFUSED
@@ -131,10 +120,9 @@ def cmd_console(args) -> int:
     from ui.engine import Engine
 
     try:
-        options = {"site_file": args.config} if args.config and args.driver.startswith("modbus") else {}
-        engine = Engine(site, profile, program, driver_url=args.driver, seed=args.seed, drive_options=options,
-                        ui_heartbeat_timeout_s=1.0, sessions_dir=Path(args.sessions),
-                        site_file=args.config)
+        engine = Engine(session.site, session.profile, session.program, driver_url=session.driver_url,
+                        seed=session.seed, ui_heartbeat_timeout_s=1.0, sessions_dir=Path(args.sessions),
+                        site_file=session.site_file)
         engine.start()
     except DriveError as exc:
         print(f"retrotread: {exc} (nothing moved)", file=sys.stderr)

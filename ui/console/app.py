@@ -30,9 +30,10 @@ from ui.console.screens.main import MainScreen
 from ui.console.screens.picker import ProgramPicker
 from ui.console.screens.simulator import SimulatorPanel
 from ui.console.sessions import recent_sessions
-from ui.console.text import AT_REST_KMH, FALL_STOP, WORDS_UPPER, belt_at_rest, refused_line
+from ui.console.text import FALL_STOP, WORDS_UPPER, refused_line
 from ui.engine import HEARTBEAT_PERIOD_S, Engine, Frame
 from ui.pin import PinError, PinStore, check_format
+from ui.session.rest import belt_at_rest, belt_still
 
 POLL_PERIOD_S = 0.1
 SOURCE = "console"
@@ -110,7 +111,7 @@ class ConsoleApp(App):
         if not frame.session_open:
             self._ending = False
         snap = frame.snapshot
-        at_rest = snap.belt_kmh <= AT_REST_KMH and snap.command_kmh == 0.0
+        at_rest = belt_still(snap.belt_kmh, snap.command_kmh)
         if self.quitting:
             self._quit_progress(snap, at_rest)
         else:
@@ -396,7 +397,7 @@ class ConsoleApp(App):
         if snap is None or snap.state not in ("idle", "estop", "fault"):
             self._send(Op.STOP)
         if snap is not None:
-            self._quit_progress(snap, snap.belt_kmh <= AT_REST_KMH and snap.command_kmh == 0.0)
+            self._quit_progress(snap, belt_still(snap.belt_kmh, snap.command_kmh))
 
     def _quit_progress(self, snap, at_rest: bool) -> None:
         comms_lost = not snap.interlocks.get("drive_comms", (True, ""))[0]

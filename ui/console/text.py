@@ -6,9 +6,9 @@ import math
 from typing import Any
 
 from controller.interlocks import LABELS
+from ui.session.rest import AT_REST_KMH, belt_at_rest  # noqa: F401 - the one at-rest rule, for the screens
 
 KMH_PER_MPH = 1.609344
-AT_REST_KMH = 0.05  # the controller's standstill: at or below it the belt stands still
 FALL_STOP = "fall_stop"  # the fall-stop interlock's cause id (controller/interlocks/fall_stop.py)
 
 STATE_LABELS = {
@@ -33,11 +33,6 @@ REFUSED = {
     "arm_reverse": "Reverse not disarmed",
     "lock": "Not locked",
 }
-
-
-def belt_at_rest(snap) -> bool:
-    """Nothing moves and nothing is about to: idle, or a latched stop that has run down."""
-    return snap.state in ("idle", "estop", "fault") and snap.belt_kmh <= AT_REST_KMH
 
 
 def travel_direction(snap) -> str:

@@ -49,11 +49,12 @@ def load_site(config: str | None) -> SiteConfig:
         raise Refused(str(exc)) from None
 
 
-def profile_name_for(site: SiteConfig, program: Program | None, flag: str | None) -> str:
-    """The flag's profile, else the program's, else the site's default; Refused if unknown."""
+def profile_name_for(site: SiteConfig, program: Program | None, flag: str | None, where: str | None = None) -> str:
+    """The flag's profile, else the program's, else the site's default; Refused if unknown
+    (naming `where`, else the flag or the program's field)."""
     name = flag or (program.profile if program else None) or site.default_profile
     if name not in site.profiles:
-        where = "--profile" if flag else f"{program.source}: profile"
+        where = where or ("--profile" if flag else f"{program.source}: profile")
         raise Refused(f"{where}: unknown profile {name!r} (known: {', '.join(site.profiles)})")
     return name
 

@@ -38,6 +38,7 @@ class Queued:
         self.name = name
         self.dropped = 0
         self.error: str | None = None
+        self._closed = False
         self._report = report
         self._close_wait_s = close_wait_s
         self._queue: queue.Queue = queue.Queue(items)
@@ -58,6 +59,9 @@ class Queued:
 
     def close(self) -> None:
         """Let the sink finish what is queued (up to close_wait_s), then report any loss once."""
+        if self._closed:
+            return
+        self._closed = True
         try:
             self._queue.put(None, timeout=self._close_wait_s)
         except queue.Full:
