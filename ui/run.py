@@ -145,9 +145,8 @@ async def execute(plan: RunPlan, out=None, err=None) -> int:
     c.submit(Command(Op.START, source="run"))
     interrupts = _install_interrupts(c)
     gc.freeze()  # start-up's objects (pydantic's, mostly) out of every later collection's way
-    schedule = plan.schedule
     try:
-        await host.run(lambda _: host.rest(host.view, more_to_come=bool(schedule.remaining)))
+        await host.run(host.rest.until(host.view, plan.schedule))
     finally:
         interrupts()
         if control is not None:

@@ -112,21 +112,24 @@ class SessionHost:
         """The drive's stop for a new profile, and the injections now due. Returns a coroutine
         when something must be awaited (the drive, or a served simulator)."""
         c = self.controller
+        reconfigure = c.state == S.IDLE and now_s >= self._stop_retry_s and c.drive_stop_refusal() is not None
+        schedule = self.schedule
+        scheduled = (schedule is not None and (next_s := schedule.next_time_s) is not None
+                     and now_s - self.t0_s >= next_s)
+        if not (reconfigure or scheduled or self._queued_injections):
+            return None  # the usual tick: nothing due
         awaiting = []
-        if c.state == S.IDLE and now_s >= self._stop_retry_s and c.drive_stop_refusal() is not None:
+        if reconfigure:
             self._stop_retry_s = now_s + STOP_RETRY_S
             awaiting.append(self._reconfigure_stop())  # a program brought another profile (S5)
-        schedule = self.schedule
-        if schedule is not None and (next_s := schedule.next_time_s) is not None and now_s - self.t0_s >= next_s:
+        if scheduled:
             for injection in schedule.due(now_s - self.t0_s):
                 self._dispatch(injection.event, injection.value, now_s, awaiting,
                                at_s=injection.time_s, operator=injection.is_operator)
         while self._queued_injections:
             event, value = self._queued_injections.popleft()
             self._dispatch(event, value, now_s, awaiting)
-        if not awaiting:
-            return None  # the usual tick: nothing due
-        return self._await_all(awaiting)
+        return self._await_all(awaiting) if awaiting else None
 
     def _dispatch(self, event: str, value: float | None, now_s: float, awaiting: list, *,
                   at_s: float | None = None, operator: bool = False) -> None:

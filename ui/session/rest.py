@@ -35,19 +35,25 @@ def belt_at_rest(snap) -> bool:
 class RestRule:
     """The rule on a session's per-tick view; holds when the drive went silent (so call it every tick)."""
 
+    def until(self, v, schedule=None):
+        """A `should_stop` for the loop: once at rest (it runs every tick, so it is kept lean)."""
+        def at_rest(_controller) -> bool:
+            return self(v, schedule)
+        return at_rest
+
     def __init__(self, site) -> None:
         self.standstill_kmh = site.standstill_kmh
         self.comm_loss_timeout_s = site.drive_comm_loss_timeout_s
         self._silent_since_s: float | None = None
 
-    def __call__(self, v, *, more_to_come: bool = False) -> bool:
-        """At rest now? `more_to_come`: something scheduled may still move the belt."""
+    def __call__(self, v, schedule=None) -> bool:
+        """At rest now? `schedule`: what is still scheduled (injections) may yet move the belt."""
         if v.state in MOVING_STATES or v.reset_pending:
             self._silent_since_s = None
             return False
         if v.state == S.IDLE and v.program_complete:
             return True  # the program is done: what is still scheduled after it does not matter
-        if more_to_come or v.commands_pending:
+        if (schedule is not None and schedule.remaining) or v.commands_pending:
             return False
         if v.comms_ok:
             last = v.last_status

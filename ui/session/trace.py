@@ -34,16 +34,15 @@ class TraceSink:
         self._write(json.dumps(record, separators=(",", ":")) + "\n")
 
     def on_tick(self, v) -> None:
-        last = v.last_status
+        state, target_kmh, step_index, step_count, flags, last = v.trace_values
         command = v.command
         belt_kmh = last.belt_kmh if last is not None else 0.0
         hr = last.heart_rate_bpm if last is not None else None
-        key, fall, comms_ok, drive_ok = v.interlock_flags
-        step_index = v.step_index
-        step = step_index if step_index < v.step_count else "null"
+        key, fall, comms_ok, drive_ok = flags
+        step = step_index if step_index < step_count else "null"
         self._write(
-            f'{{"t":{v.now_s - self.t0_s:.3f},"state":"{v.state}","direction":"{command.direction._value_}",'
-            f'"target_kmh":{v.target_kmh:.3f},"command_kmh":{command.speed_kmh:.3f},'
+            f'{{"t":{v.now_s - self.t0_s:.3f},"state":"{state}","direction":"{command.direction._value_}",'
+            f'"target_kmh":{target_kmh:.3f},"command_kmh":{command.speed_kmh:.3f},'
             f'"belt_kmh":{belt_kmh:.3f},"incline_pct":{command.incline_pct:.2f},"step":{step},'
             f'"heart_rate_bpm":{"null" if hr is None else f"{hr:.0f}"},'
             f'"interlocks":{{"safety_key":{_BOOL[key]},"fall_stop":{_BOOL[fall]},'
