@@ -13,9 +13,8 @@ import pydantic
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from drivers.base import Direction
-from controller.errors import from_validation_error, read_toml
-
-KMH_PER_MPS = 3.6
+from drivers.input_errors import from_validation_error, read_toml
+from drivers.units import KMH_PER_MPS  # noqa: F401  (re-exported for ui/session/summary.py until it imports drivers.units)
 
 #: Athlete-level speeds (S15): above the shipped fitness caps. Backward, that is above the
 #: walk-to-run transition (about 5.9 km/h); forward, running faster than a gym's fitness cap.
@@ -68,13 +67,8 @@ class Profile(BaseModel):
                              "authorisation (S15)")
         return value
 
-
-
     def max_kmh(self, direction: Direction) -> float:
         return self.reverse_max_kmh if direction is Direction.REVERSE else self.forward_max_kmh
-
-    def accel_mps2(self, direction: Direction) -> float:
-        return self.accel_reverse_mps2 if direction is Direction.REVERSE else self.accel_forward_mps2
 
     def tightened(self, **caps: float | None) -> "Profile":
         """A copy with caps lowered (never raised): forward_max_kmh, reverse_max_kmh, ..."""
@@ -159,8 +153,3 @@ def load_site_config(site_file: str | Path | None = None) -> SiteConfig:
         return SiteConfig.model_validate(data)
     except pydantic.ValidationError as exc:
         raise from_validation_error(source, exc) from None
-
-
-def kmh_per_s(accel_mps2: float) -> float:
-    """An acceleration in m/s^2 as km/h gained per second."""
-    return accel_mps2 * KMH_PER_MPS

@@ -7,7 +7,7 @@ so a constant target is reached in ceil(distance / (rate * dt)) ticks.
 
 from __future__ import annotations
 
-KMH_PER_MPS = 3.6
+from drivers.units import KMH_PER_MPS
 
 
 def step_toward(current: float, target: float, max_step: float) -> float:

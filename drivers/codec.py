@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from drivers.base import Direction, DriveCommand, DriveConfigError, DriveStatus, StopMode
 from drivers.profiles import DriveProfile, Reaction, Scaled, StopDecel, any_match
 from drivers.site import DriveSite, InputWiring
+from drivers.units import KMH_PER_MPS
 
 FC_READ = {"holding": 3, "input": 4}
 FC_WRITE_SINGLE = 6
@@ -28,7 +29,6 @@ FC_WRITE_MULTIPLE = 16
 FC_READ_DISCRETE_INPUTS = 2
 MAX_WRITE_REGISTERS = 123
 GENERIC_FAULT_CODE = 1  # the drive flags a fault but has no code register
-KMH_PER_MPS = 3.6  # as in controller/limits.py (drivers/ may not import controller/limits)
 
 _STOP_ACTIONS = {StopMode.RAMP: "stop", StopMode.QUICK: "quick_stop", StopMode.COAST: "coast"}
 #: Tie-break when several actions share a word (e.g. stop = quick stop = coast on Yaskawa).

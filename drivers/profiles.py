@@ -23,7 +23,7 @@ import pydantic
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from drivers.base import DriveConfigError
-from controller.errors import InputError, from_validation_error, read_toml  # a leaf module: no cycle
+from drivers.input_errors import InputError, from_validation_error, read_toml
 
 PROFILE_DIR = Path(__file__).resolve().parent.parent / "config" / "drives"
 

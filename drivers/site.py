@@ -33,7 +33,7 @@ import pydantic
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from drivers.base import DriveConfigError
-from controller.errors import InputError, from_validation_error, read_toml  # a leaf module: no cycle
+from drivers.input_errors import InputError, from_validation_error, read_toml
 
 DEFAULT_COMM_LOSS_TIMEOUT_S = 0.5
 Reaction = Literal["ramp", "quick", "coast"]
@@ -98,9 +98,6 @@ class DriveSite(BaseModel):
     @property
     def max_kmh(self) -> float:
         return self.max_hz * self.kmh_per_hz
-
-    def uses_io_unit(self) -> bool:
-        return "io" in (self.safety_key.source, self.fall_stop.source)
 
     def uses_drive_inputs(self) -> bool:
         return "drive" in (self.safety_key.source, self.fall_stop.source)

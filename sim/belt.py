@@ -35,10 +35,10 @@ import math
 import random
 
 from drivers.base import Direction, DriveCommand, DriveStatus, StopMode
+from drivers.units import KMH_PER_MPS
 
 SQRT6 = math.sqrt(6.0)  # scales (u1 + u2 - 1), variance 1/6, to unit variance
 
-KMH_PER_MPS = 3.6
 
 FAULT_DRIVE = 0x07  # overcurrent trip (injected `drive-fault`)
 FAULT_COMM_LOSS = 0x0E  # the drive's own comm-loss watchdog fired
@@ -46,7 +46,7 @@ FAULT_COMM_LOSS = 0x0E  # the drive's own comm-loss watchdog fired
 DRIVE_ACCEL_MPS2 = 2.0  # drive's own ramp while running
 DRIVE_MAX_KMH = 25.0  # the drive's own maximum output
 #: Factory stop deceleration: 10 s from the maximum output to 0, as drives ship.
-FACTORY_STOP_DECEL_MPS2 = DRIVE_MAX_KMH / 3.6 / 10.0
+FACTORY_STOP_DECEL_MPS2 = DRIVE_MAX_KMH / KMH_PER_MPS / 10.0
 MAX_STOP_DECEL_MPS2 = 2.0  # what the motor (and its braking resistor) can brake the loaded belt at
 COAST_DECEL_MPS2 = 0.8  # power removed: friction + person load
 BELT_TAU_S = 0.1  # belt lag behind the drive reference

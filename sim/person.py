@@ -26,6 +26,8 @@ on the belt and are carried with it. They get up once the belt has been still fo
 
 from __future__ import annotations
 
+from drivers.units import KMH_PER_MPS
+
 DECK_LENGTH_M = 1.5
 START_POSITION_M = 0.6
 HOME_M = START_POSITION_M  # where the person steers back to
@@ -36,7 +38,7 @@ FORWARD_ACCEL_MPS2 = 1.0  # speeding up walking forward (toward the console)
 BACKWARD_ACCEL_MPS2 = 0.6  # speeding up walking backward: harder
 SLOWING_DECEL_MPS2 = 2.0  # slowing down either way: easier than speeding up
 GET_UP_AFTER_STANDSTILL_S = 3.0
-STANDSTILL_MPS = 0.02 / 3.6  # the belt reads 0 below 0.02 km/h
+STANDSTILL_MPS = 0.02 / KMH_PER_MPS  # the belt reads 0 below 0.02 km/h
 
 _INV_TAU_PER_S = 1.0 / REACTION_TAU_S
 

@@ -34,6 +34,7 @@ from controller.limits import load_site_config
 from drivers.base import Direction
 from drivers.profiles import load_profile
 from drivers.site import DriveSite
+from drivers.units import KMH_PER_MPS
 from sim.server_modbus import serve
 from sim.world import SimWorld
 
@@ -141,7 +142,7 @@ def stop_trial(profile: str, direction: str, case: str, *, timeout_s: float = 60
     speeds = load_site_config().profiles[profile]
     top_kmh = speeds.max_kmh(Direction(direction))
     accel_mps2 = speeds.accel_reverse_mps2 if direction == "reverse" else speeds.accel_forward_mps2
-    estop_at_s = speeds.countdown_s + top_kmh / 3.6 / accel_mps2 + SETTLE_BEFORE_ESTOP_S
+    estop_at_s = speeds.countdown_s + top_kmh / KMH_PER_MPS / accel_mps2 + SETTLE_BEFORE_ESTOP_S
     with tempfile.TemporaryDirectory() as tmp, ServedSim() as sim:
         program = Path(tmp) / "top.toml"
         program.write_text(f'name = "stop trial"\n[[steps]]\ndirection = "{direction}"\n'

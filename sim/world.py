@@ -22,7 +22,8 @@ What each injected event does:
 from __future__ import annotations
 
 from drivers.base import DriveCommand, DriveStatus
-from sim.belt import FAULT_DRIVE, KMH_PER_MPS, Belt
+from drivers.units import KMH_PER_MPS
+from sim.belt import FAULT_DRIVE, Belt
 from sim.faults import (HEART_RATE_EVENT, OPERATOR_EVENTS, WORLD_EVENTS, check_heart_rate_bpm,
                         parse_heart_rate_bpm)
 from sim.person import Person

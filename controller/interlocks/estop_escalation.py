@@ -12,7 +12,7 @@ replaced by a slower coast. The drive lags a little, so the check starts `check_
 from __future__ import annotations
 
 from controller.interlocks.base import Interlock, Setup, Severity, Trip, TickView
-from controller.ramps import KMH_PER_MPS
+from drivers.units import KMH_PER_MPS
 from controller.states import LATCHED
 
 CAUSE = "estop_not_slowing"

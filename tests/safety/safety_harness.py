@@ -16,8 +16,8 @@ from controller.commands import Command, Op
 from controller.core import Controller
 from controller.limits import SiteConfig, load_site_config
 from controller.program import Program, parse_program
-from controller.ramps import KMH_PER_MPS
 from drivers.base import Direction, DriveCommand, DriveCommsError, DriveStatus, StopMode
+from drivers.units import KMH_PER_MPS
 from sim.drive import from_url
 
 SITE = load_site_config()
@@ -216,7 +216,9 @@ class InvariantChecker:
                 f"S5 a latched stop not handed to the drive: {where}"
         if prev.run and cmd.run and dt_s > 0:
             if rising:
-                limit = profile.accel_mps2(cmd.direction) * KMH_PER_MPS * dt_s
+                reverse = cmd.direction is Direction.REVERSE  # as controller/core.py picks it
+                accel = profile.accel_reverse_mps2 if reverse else profile.accel_forward_mps2
+                limit = accel * KMH_PER_MPS * dt_s
                 assert cmd.speed_kmh - prev.speed_kmh <= limit + EPS, f"S5 accel over the limit: {where}"
             else:
                 decel = profile.estop_decel_mps2 if state in S.LATCHED else profile.decel_mps2
