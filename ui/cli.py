@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import importlib
 import os
 import sys
@@ -25,6 +24,19 @@ EXTENSIONS: dict[str, str] = {
 }
 
 
+class _Version(argparse.Action):
+    """`--version`: the version (ui/version.py, which pyproject.toml reads too)."""
+
+    def __init__(self, option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS, help=None):
+        super().__init__(option_strings, dest=dest, default=default, nargs=0, help=help)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from ui.version import __version__
+
+        print(f"retrotread {__version__}")
+        parser.exit(0)
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse, but a usage error is one line (and still exit code 2)."""
 
@@ -44,6 +56,7 @@ def _seed(text: str) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="retrotread", description="Open treadmill controller for backward walking.")
+    parser.add_argument("--version", action=_Version, help="print the version and exit")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     run = sub.add_parser("run", help="run an interval program headless (simulator by default)")
@@ -79,6 +92,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def cmd_run(args) -> int:
+    import asyncio
+
     from ui.run import Refused, execute, plan_run
 
     try:
