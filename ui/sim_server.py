@@ -1,7 +1,7 @@
 """`retrotread sim-server`: serve the simulated treadmill as a real drive.
 
-    retrotread sim-server --modbus-tcp 127.0.0.1:5020 --profile delta-ms300
-    retrotread sim-server --modbus-rtu /tmp/ttyV0 --baud 19200 --profile yaskawa-v1000
+    retrotread sim-server --modbus-tcp 127.0.0.1:5020 --drive-profile delta-ms300
+    retrotread sim-server --modbus-rtu /tmp/ttyV0 --baud 19200 --drive-profile yaskawa-v1000
     retrotread sim-server --serial /tmp/ttyV0 --protocol biodex
 
 The same belt, drive, person and faults as sim://, behind a real protocol stack. Modbus TCP
@@ -52,8 +52,12 @@ def configure(subparsers) -> None:
     where.add_argument("--modbus-rtu", metavar="DEVICE", help="serve Modbus RTU on a serial device or pty")
     where.add_argument("--serial", metavar="DEVICE", help="serve a treadmill serial protocol (see --protocol)")
     parser.add_argument("--protocol", help="serial protocol for --serial (e.g. biodex)")
-    parser.add_argument("--profile", default=DEFAULT_PROFILE,
-                        help=f"drive profile to emulate (config/drives/NAME.toml; default {DEFAULT_PROFILE})")
+    # --drive-profile: a register map (DriveProfile), not a speed profile as --profile means in
+    # run and console; --profile stays as the old spelling.
+    parser.add_argument("--drive-profile", "--profile", dest="drive_profile", default=DEFAULT_PROFILE,
+                        metavar="NAME",
+                        help=f"drive profile to emulate (config/drives/NAME.toml; default {DEFAULT_PROFILE}); "
+                             "--profile is the older name of this option")
     parser.add_argument("--unit", type=_unit, default=1, help="the drive's Modbus unit id (default 1)")
     parser.add_argument("--control-unit", type=_unit, default=99, help="control channel unit id (default 99)")
     parser.add_argument("--baud", type=int, help="baud rate (default: 19200 for RTU, the protocol's own for --serial)")
@@ -84,7 +88,7 @@ def _load(args):
                 raise
             site = load_site_config(None)  # the limits do not know [drive] yet: use the defaults
         drive_site = load_drive_site(args.config)
-        profile = load_profile(args.profile) if args.modbus_tcp or args.modbus_rtu else None
+        profile = load_profile(args.drive_profile) if args.modbus_tcp or args.modbus_rtu else None
     except (InputError, DriveError) as exc:
         raise ValueError(str(exc)) from None
     return site, drive_site, profile
