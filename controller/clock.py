@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 
 class Clock(Protocol):
@@ -18,6 +18,18 @@ class Clock(Protocol):
 
     async def sleep_until(self, t_s: float) -> None:
         """Return once now_s() >= t_s."""
+
+
+@runtime_checkable
+class SteppedClock(Protocol):
+    """A clock that is moved rather than waited for (`SimClock`): the control loop jumps it to
+    each tick's time, with no coroutine to "sleep"."""
+
+    def now_s(self) -> float:
+        """Seconds since the clock started."""
+
+    def advance_to(self, t_s: float) -> None:
+        """Move to `t_s` (never backward)."""
 
 
 class MonotonicClock:

@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Awaitable, Callable
 
-from controller.clock import Clock
+from controller.clock import Clock, SteppedClock
 from controller.core import Controller
-from drivers.base import Drive, DriveCommand, DriveCommsError, DriveStatus
+from drivers.base import Drive, DriveCommand, DriveCommsError, DriveStatus, ImmediateDrive
 
 TickHook = Callable[[Controller, DriveStatus | None, DriveCommand, float], None]
 
@@ -36,9 +36,10 @@ async def run_loop(controller: Controller, drive: Drive, clock: Clock, rate_hz: 
     period_s = 1.0 / rate_hz
     start_s = clock.now_s()
     tick = 0
-    jump_to = getattr(clock, "advance_to", None)  # simulated time: no coroutine needed to "sleep"
-    read_now = getattr(drive, "read_now", None)  # an in-process drive that never waits
-    write_now = getattr(drive, "write_now", None)
+    jump_to = clock.advance_to if isinstance(clock, SteppedClock) else None
+    immediate = isinstance(drive, ImmediateDrive)  # the simulator: no event-loop round trips
+    read_now = drive.read_now if immediate else None
+    write_now = drive.write_now if immediate else None
     while True:
         due_s = start_s + tick * period_s
         if jump_to is not None:

@@ -1,4 +1,8 @@
-"""The only door to hardware. `open_drive(url)` picks a backend by URL scheme, lazily."""
+"""The only door to hardware. `open_drive(url)` picks a backend by URL scheme, lazily.
+
+drivers/ knows its own backends only; the composition root registers any other, such as the
+simulator's `sim://` (`sim.register()`), with `register_scheme`.
+"""
 
 from __future__ import annotations
 
@@ -29,15 +33,28 @@ __all__ = [
     "SCHEMES",
     "open_drive",
     "parse_query",
+    "register_scheme",
 ]
 
 #: scheme -> "module:factory"; the module is imported only when that scheme is used.
 SCHEMES = {
-    "sim": "sim.drive:from_url",
     "modbus-tcp": "drivers.modbus:from_url",
     "modbus-rtu": "drivers.modbus:from_url",
     "serial": "drivers.serial_line:from_url",
 }
+
+
+def register_scheme(scheme: str, target: str) -> None:
+    """Let `open_drive` build `scheme://` URLs with `target`, "module:factory" (imported only
+    when such a URL is opened). Registering the same target again is harmless; another target
+    for a known scheme is a ValueError (two backends must not fight over one name)."""
+    module_name, colon, factory_name = target.partition(":")
+    if not (scheme and module_name and colon and factory_name):
+        raise ValueError(f"register_scheme({scheme!r}, {target!r}): expected a scheme and 'module:factory'")
+    known = SCHEMES.get(scheme)
+    if known is not None and known != target:
+        raise ValueError(f"scheme {scheme!r} is already registered to {known!r}")
+    SCHEMES[scheme] = target
 
 
 def parse_query(url: str, allowed: set[str]) -> dict[str, str]:
@@ -52,7 +69,7 @@ def parse_query(url: str, allowed: set[str]) -> dict[str, str]:
     return {key: values[0] for key, values in query.items()}
 
 
-def open_drive(url: str = "sim://", **options) -> Drive:
+def open_drive(url: str, **options) -> Drive:
     """Build (not yet open) the drive named by `url`.
 
     Options go to the backend's `from_url`, and every backend accepts the same four, using

@@ -27,9 +27,11 @@ lost connection; they never block for longer than about one control period. The
 controller treats a failed read as "no news" and latches a comms fault once the drive has
 been silent for the comms timeout.
 
-An in-process drive that never waits (the simulator) may also offer `read_now()` and
-`write_now(cmd)`: synchronous twins of `read` and `write` with the same results and errors.
-The control loop uses them when present, so simulated time costs no event-loop round trips.
+Beyond the contract, and declared here as protocols that callers check with `isinstance`:
+an in-process drive that never waits (the simulator) is an `ImmediateDrive`, with synchronous
+twins of `read`, `write` and `configure_stop`, which the control loop uses so that simulated
+time costs no event-loop round trips; a drive with a simulated world behind it is
+`Injectable`: world events can be injected and the world looked at.
 
 Units are in the names. Direction is an enum everywhere, never the sign of a speed
 (a negative speed command once made a real treadmill accelerate).
@@ -39,7 +41,7 @@ from __future__ import annotations
 
 import abc
 import enum
-from typing import NamedTuple
+from typing import Any, NamedTuple, Protocol, runtime_checkable
 
 
 class Direction(enum.Enum):
@@ -111,9 +113,6 @@ class Drive(abc.ABC):
     #: A human name for messages, e.g. ``modbus-tcp://127.0.0.1:5020 (delta-ms300)``.
     name: str = "drive"
 
-    #: True only for the in-process simulator, which accepts injected events and fast time.
-    simulated: bool = False
-
     #: The deceleration (m/s^2) of the drive's own quick stop as configured at `open()` and
     #: read back (S5, S11); None when this drive's stop deceleration cannot be written (its
     #: profile says so, and the driver logged it at open).
@@ -149,3 +148,30 @@ class Drive(abc.ABC):
     @abc.abstractmethod
     async def close(self) -> None:
         """Stop and disable the drive if it can, then release the connection."""
+
+
+@runtime_checkable
+class ImmediateDrive(Protocol):
+    """A drive that never waits (the in-process simulator): synchronous twins of `read`,
+    `write` and `configure_stop`, with the same results and errors."""
+
+    def read_now(self) -> DriveStatus:
+        """read(), synchronously."""
+
+    def write_now(self, command: DriveCommand) -> None:
+        """write(), synchronously."""
+
+    def configure_stop_now(self, decel_mps2: float) -> float | None:
+        """configure_stop(), synchronously."""
+
+
+@runtime_checkable
+class Injectable(Protocol):
+    """A drive with a simulated world behind it: events (fall, key-out, comms-loss, hr, ...;
+    the names are sim/faults.py's) can be injected, and the world looked at."""
+
+    #: The simulated treadmill and person (a sim.world.SimWorld; drivers/ does not import sim/).
+    world: Any
+
+    def inject(self, event: str, value: float | None = None) -> None:
+        """Make `event` happen in the world now; `value` for events that take one (hr)."""

@@ -7,6 +7,9 @@ Time comes from the injected clock (a `SimClock` for `--fast`, else real time): 
 and write first advances the world to `clock.now_s()`. An injected comms loss makes `read`
 and `write` raise `DriveCommsError`, and the commands really do not arrive, so the simulated
 drive's own watchdog stops the belt as a real one would (S9).
+
+Beyond the contract, a SimDrive is an `ImmediateDrive` (read_now, write_now,
+configure_stop_now) and `Injectable` (inject, world): see drivers/base.py.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ class SimDrive(Drive):
     """The in-process simulated drive. `world` is the simulated treadmill and person."""
 
     name = "sim://"
+    #: Kept for ui/engine.py until it asks `isinstance(drive, drivers.base.Injectable)`.
     simulated = True
 
     def __init__(self, world: SimWorld | None = None, clock: Clock | None = None,

@@ -190,7 +190,7 @@ class SerialSimServer:
         self.world = world
         self.device = device
         self.baud = baud
-        self.simulated = BiodexDevice(world, bx.SpeedUnit(units))
+        self.biodex = BiodexDevice(world, bx.SpeedUnit(units))  # the simulated unit behind the port
         self.lock = threading.Lock()
         self.ready = threading.Event()  # set while the device is open
         self.open_error: str | None = None  # why the device last failed to open
@@ -266,7 +266,7 @@ class SerialSimServer:
                 port.close()
 
     def _serve(self, port: serial.Serial) -> None:
-        device = self.simulated
+        device = self.biodex
         while not self._stop.is_set():
             data = port.read(port.in_waiting or 1)  # returns within POLL_S
             with self.lock:

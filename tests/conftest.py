@@ -7,3 +7,9 @@ settings.register_profile("ci", max_examples=500, stateful_step_count=30, **_com
 settings.register_profile("long", max_examples=5000, stateful_step_count=60, **_common)
 settings.register_profile("quick", max_examples=50, stateful_step_count=20, **_common)
 settings.load_profile("ci")
+
+# The composition root registers the simulator's drive scheme (drivers/ does not know sim/);
+# tests that open "sim://" without going through it get it here.
+import sim  # noqa: E402
+
+sim.register()

@@ -40,7 +40,7 @@ def served_biodex(directory: Path, world: SimWorld | None = None,
     with socat_pty_pair(directory) as (host, device_path):
         server = SerialSimServer(world, device_path)
         if device is not None:
-            server.simulated = device
+            server.biodex = device
         with server:
             assert server.ready.wait(5.0), "the served device did not open"
             yield host, server
