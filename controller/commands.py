@@ -32,7 +32,8 @@ class Command:
     source: str = "operator"  # "operator", "console", "cli", "inject": shown in the event log
 
 
-#: The `--inject` names of operator events and the commands they stand for.
+#: The `--inject` names of operator events and the commands they stand for: the one list of
+#: them (sim/faults.py derives its OPERATOR_EVENTS from it; world events are sim/faults.py's).
 INJECTED_OPS = {
     "op-stop": Op.STOP,
     "op-estop": Op.ESTOP,

@@ -1,8 +1,10 @@
 """The injection vocabulary of `retrotread run --inject EVENT@SECONDS` and its schedule.
 
 World events change the simulated treadmill, drive or person (`SimWorld.inject`); operator
-events stand for buttons the operator would press and go to the controller's command queue.
+events stand for buttons the operator would press and go to the controller's command queue
+(their names are the keys of controller.commands.INJECTED_OPS, the one list of them).
 `hr:BPM` sets the heart-rate reading. Times are seconds from the start of the run.
+`EVENT_NAMES` is the whole vocabulary, for help texts and error messages.
 
 Bad input is refused with one line that names the text and says what is wrong (S12).
 """
@@ -12,6 +14,8 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
+
+from controller.commands import INJECTED_OPS
 
 #: Events that act on the simulated world (see sim/world.py for what each one does).
 WORLD_EVENTS = (
@@ -28,14 +32,16 @@ WORLD_EVENTS = (
 )
 
 #: Events that stand for the operator's buttons; the runner hands them to the controller.
-OPERATOR_EVENTS = ("op-stop", "op-estop", "pause", "resume", "reset", "start")
+OPERATOR_EVENTS = tuple(INJECTED_OPS)
 
 #: `hr:BPM` is parsed to event "hr" with the BPM as its value.
 HEART_RATE_EVENT = "hr"
 HEART_RATE_MIN_BPM = 20.0
 HEART_RATE_MAX_BPM = 250.0
 
-_KNOWN = ", ".join((*WORLD_EVENTS, *OPERATOR_EVENTS, "hr:BPM"))
+#: Every name `--inject` accepts, in the order help texts list them.
+EVENT_NAMES = (*WORLD_EVENTS, *OPERATOR_EVENTS, HEART_RATE_EVENT + ":BPM")
+_KNOWN = ", ".join(EVENT_NAMES)
 
 
 @dataclass(frozen=True, slots=True)

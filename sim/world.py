@@ -122,7 +122,7 @@ class SimWorld:
                 raise ValueError(f"{event!r} is an operator event: it goes to the controller, "
                                  "not the simulated world")
             case _:
-                known = ", ".join((*WORLD_EVENTS, "hr"))
+                known = ", ".join((*WORLD_EVENTS, HEART_RATE_EVENT))
                 raise ValueError(f"unknown world event {event!r} (known: {known})")
 
     # -- read-only views for a UI --------------------------------------------------------

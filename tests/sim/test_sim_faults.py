@@ -6,7 +6,8 @@ import math
 
 import pytest
 
-from sim.faults import (OPERATOR_EVENTS, WORLD_EVENTS, Injection, InjectionSchedule,
+from controller.commands import INJECTED_OPS
+from sim.faults import (EVENT_NAMES, OPERATOR_EVENTS, WORLD_EVENTS, Injection, InjectionSchedule,
                         parse_injection)
 from sim.world import SimWorld
 
@@ -60,6 +61,13 @@ def test_every_event_parses_and_knows_whether_it_is_the_operators():
     for event in OPERATOR_EVENTS:
         assert parse_injection(f"{event}@1").is_operator
     assert not parse_injection("hr:80@1").is_operator
+
+
+def test_the_vocabulary_is_written_once():
+    # operator events are the controller's list; the whole vocabulary names each event once
+    assert OPERATOR_EVENTS == tuple(INJECTED_OPS)
+    assert len(set(EVENT_NAMES)) == len(EVENT_NAMES) == len(WORLD_EVENTS) + len(OPERATOR_EVENTS) + 1
+    assert "hr:BPM" in EVENT_NAMES
 
 
 def test_injection_prints_back_as_it_is_written():
