@@ -1,4 +1,5 @@
-"""Per-tick cost of the simulator: `uv run python -m sim.timing` (a check, not a test).
+"""Per-tick cost of the simulator alone: `uv run python bench/simtick.py` (bench/simspeed.py
+measures a whole `retrotread run --fast`; this, the world's share of it).
 
 One tick is what a 50 Hz control loop costs the simulator: advance 0.02 s and read a
 status, then apply a command. It runs 180,000 ticks (60 min) of a walk that changes speed
@@ -8,10 +9,14 @@ by the rest of the machine).
 
 from __future__ import annotations
 
+import sys
 import time
+from pathlib import Path
 
-from drivers.base import Direction, DriveCommand
-from sim.world import SimWorld
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from drivers.base import Direction, DriveCommand  # noqa: E402
+from sim.world import SimWorld  # noqa: E402
 
 TICKS = 180_000
 DT_S = 0.02
