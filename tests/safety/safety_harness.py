@@ -257,8 +257,9 @@ class InvariantChecker:
             if dest == S.COUNTDOWN:
                 self.started = True
 
-        # S8: after a fall-stop trip nothing runs backward until reverse is armed again
-        if cmd.run and cmd.direction is REV:
+        # S8: after a fall-stop trip nothing runs backward until reverse is armed again (the
+        # latched stop itself may still ramp a backward belt down, where the controller ramps it)
+        if cmd.run and cmd.direction is REV and state not in S.LATCHED:
             assert not self.fall_disarmed, f"S8 reverse after a fall-stop trip without re-arming: {where}"
 
         # S14: a manual direction change starts at the start speed and stays there until a
