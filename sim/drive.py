@@ -33,8 +33,6 @@ class SimDrive(Drive):
     """The in-process simulated drive. `world` is the simulated treadmill and person."""
 
     name = "sim://"
-    #: Kept for ui/engine.py until it asks `isinstance(drive, drivers.base.Injectable)`.
-    simulated = True
 
     def __init__(self, world: SimWorld | None = None, clock: Clock | None = None,
                  estop_decel_mps2: float | None = None) -> None:

@@ -11,7 +11,6 @@ import sys
 # costs ~0.15 s of every command's start-up; retrotread uses none. An explicit setting wins.
 os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 
-from controller.errors import InputError
 
 EXIT_REFUSED = 2
 
@@ -35,6 +34,21 @@ class _Version(argparse.Action):
 
         print(f"retrotread {__version__}")
         parser.exit(0)
+
+
+class _InjectAction(argparse._AppendAction):
+    """`--inject`: its help lists the injection vocabulary (sim/faults.py), looked up only when
+    help is shown, so that start-up imports none of it."""
+
+    @property
+    def help(self) -> str:
+        from sim.faults import EVENT_NAMES
+
+        return "inject an event (sim only): " + ", ".join(EVENT_NAMES) + "; e.g. fall@30, hr:150@60"
+
+    @help.setter
+    def help(self, _text) -> None:
+        pass
 
 
 class _Parser(argparse.ArgumentParser):
@@ -69,8 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--authorize-athlete", action="store_true",
                      help="operator authorisation for the athlete profile")
     run.add_argument("--fast", action="store_true", help="simulated time, as fast as the machine allows (sim only)")
-    run.add_argument("--inject", action="append", metavar="EVENT@SECONDS", default=[],
-                     help="inject an event (sim only), e.g. fall@30, key-out@12, hr:150@60, op-stop@90")
+    run.add_argument("--inject", action=_InjectAction, metavar="EVENT@SECONDS", default=[])
     run.add_argument("--sim-control", metavar="HOST:PORT",
                      help="the control unit of a served simulator (retrotread sim-server): lets --inject "
                           "drive it when --driver points at it")
@@ -106,6 +119,7 @@ def cmd_run(args) -> int:
 
 def cmd_check(args) -> int:
     from controller.program import load_program
+    from drivers.input_errors import InputError
     from ui.session.plan import Refused, check_against, load_site, profile_name_for
 
     try:

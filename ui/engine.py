@@ -34,7 +34,7 @@ from controller.loop import LoopStats, run_loop
 from controller.program import Program
 from controller.snapshot import Snapshot
 from drivers import DriveError, open_drive
-from drivers.base import Drive
+from drivers.base import Drive, Injectable
 from ui.console.sessions import Session, SessionRecorder
 from ui.session.host import SessionHost
 from ui.session.plan import SessionPlan
@@ -129,7 +129,7 @@ class Engine:
     # ---- what the UI calls (any thread) ------------------------------------------------
     @property
     def simulated(self) -> bool:
-        return bool(getattr(self.drive, "simulated", False))
+        return isinstance(self.drive, Injectable)
 
     @property
     def drive_name(self) -> str:

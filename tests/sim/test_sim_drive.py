@@ -7,7 +7,7 @@ import pytest
 from controller.clock import MonotonicClock, SimClock
 from controller.limits import load_site_config
 from drivers import open_drive
-from drivers.base import (Direction, Drive, DriveCommand, DriveCommsError, DriveConfigError, DriveStatus,
+from drivers.base import (Direction, Drive, DriveCommand, DriveCommsError, DriveConfigError, DriveStatus, Injectable,
                           DriveUrlError, StopMode)
 from sim.belt import FACTORY_STOP_DECEL_MPS2, FAULT_COMM_LOSS
 from sim.drive import SimDrive, from_url
@@ -40,7 +40,7 @@ def test_the_factory_builds_a_simulated_drive():
     clock = SimClock()
     drive = open_drive("sim://", clock=clock)
     assert isinstance(drive, SimDrive) and isinstance(drive, Drive)
-    assert drive.simulated and drive.name == "sim://"
+    assert isinstance(drive, Injectable) and drive.name == "sim://"
     assert drive.clock is clock
     assert isinstance(from_url("sim://").clock, MonotonicClock)
 

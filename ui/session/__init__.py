@@ -9,3 +9,9 @@ sinks.py     the sink interface, and `Queued` for a sink whose I/O can block
 trace.py, summary.py, progress.py   the sinks of `run` (the console adds its session record)
 words.py     the words `run` and the console share
 """
+
+# The session host is the composition root of every session (run, the console, later the
+# fleet simulator): it tells drivers/, which does not know sim/, how to open `sim://`.
+import sim
+
+sim.register()

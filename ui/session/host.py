@@ -21,7 +21,7 @@ from controller.commands import INJECTED_OPS, Command, Op
 from controller.core import Controller
 from controller.loop import LoopStats, run_loop
 from drivers import DriveError
-from drivers.base import Drive
+from drivers.base import Drive, Injectable
 from ui.session.drive_setup import configure_drive_stop
 from ui.session.plan import SessionPlan
 from ui.session.rest import RestRule
@@ -142,8 +142,10 @@ class SessionHost:
             self.controller.submit(Command(INJECTED_OPS[event], source="inject"))
         elif self.control is not None:
             awaiting.append(self.control.inject(event, value))
-        else:
+        elif isinstance(self.drive, Injectable):
             self.drive.inject(event, value)
+        else:  # the plan refuses --inject for a real drive without a control channel
+            raise RuntimeError(f"{self.drive.name}: cannot inject {name!r} into a real drive")
 
     @staticmethod
     async def _await_all(awaiting: list) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from controller.errors import InputError
+from drivers.input_errors import InputError
 from controller.limits import SiteConfig, load_site_config
 from controller.program import Program, check_program, load_program
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from controller.limits import KMH_PER_MPS
+from drivers.units import KMH_PER_MPS
 from drivers.base import Direction
 
 MOVING_KMH = 0.05  # time counts as walking above this (the controller's standstill)
