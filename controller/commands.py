@@ -19,7 +19,7 @@ class Op(enum.Enum):
     ADJUST_SPEED = "adjust_speed"  # value: delta km/h
     ADJUST_INCLINE = "adjust_incline"  # value: delta %
     SET_DIRECTION = "set_direction"  # value: Direction (manual mode only)
-    LOAD_PROGRAM = "load_program"  # value: (Program | None, Profile)
+    LOAD_PROGRAM = "load_program"  # value: (Program | None, SpeedProfile)
     UI_HEARTBEAT = "ui_heartbeat"
     LOCK = "lock"  # the console is locked: nothing starts until UNLOCK (after the operator PIN)
     UNLOCK = "unlock"

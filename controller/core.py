@@ -20,7 +20,7 @@ from controller.interlocks import INTERLOCKS, TRACE_KEYS, Interlock, Phase, Rese
 from controller.interlocks.comms import CAUSE as COMMS_CAUSE, CommsWatchdog
 from controller.interlocks.estop_escalation import CAUSE as ESCALATION_CAUSE, EstopEscalation
 from controller.interlocks.ui_heartbeat import UiHeartbeat
-from controller.limits import Profile, SiteConfig
+from controller.limits import SpeedProfile, SiteConfig
 from controller.program import Program, ProgramStep
 from controller.ramps import ramp_incline_pct, ramp_speed_kmh
 from drivers.base import Direction, DriveCommand, DriveStatus, StopMode
@@ -33,7 +33,7 @@ FAULT_RESET_WINDOW_S = 0.5  # how long a reset pulses the drive's fault-reset be
 class Controller(OperatorCommands):
     """The brain. Feed it one DriveStatus (or None when the read failed) per tick."""
 
-    def __init__(self, site: SiteConfig, profile: Profile, program: Program | None = None, *,
+    def __init__(self, site: SiteConfig, profile: SpeedProfile, program: Program | None = None, *,
                  allow_reverse: bool = False, now_s: float = 0.0,
                  ui_heartbeat_timeout_s: float | None = None,
                  drive_stop_decel_mps2: float | None = None) -> None:
@@ -156,7 +156,7 @@ class Controller(OperatorCommands):
         return self._ramp(dt_s)
 
     # ---- program and session ----------------------------------------------------------
-    def _set_program(self, program: Program | None, profile: Profile) -> None:
+    def _set_program(self, program: Program | None, profile: SpeedProfile) -> None:
         self.program = program
         self._steps = program.steps if program else ()
         self.base_profile = profile

@@ -29,7 +29,7 @@ def _bounded(low: float, high: float, **kw: Any) -> Any:
     return Annotated[float, Field(ge=low, le=high, **kw)]
 
 
-class Profile(BaseModel):
+class SpeedProfile(BaseModel):
     """One speed profile (rehab, fitness, athlete). Units are in the names."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -49,7 +49,7 @@ class Profile(BaseModel):
     requires_authorization: bool = Field(False, validate_default=True)  # S15: see the validator
 
     @model_validator(mode="after")
-    def _consistent(self) -> "Profile":
+    def _consistent(self) -> "SpeedProfile":
         if self.start_speed_kmh > min(self.forward_max_kmh, self.reverse_max_kmh):
             raise ValueError("start_speed_kmh is above a direction's maximum")
         if self.estop_decel_mps2 < self.decel_mps2:
@@ -70,7 +70,7 @@ class Profile(BaseModel):
     def max_kmh(self, direction: Direction) -> float:
         return self.reverse_max_kmh if direction is Direction.REVERSE else self.forward_max_kmh
 
-    def tightened(self, **caps: float | None) -> "Profile":
+    def tightened(self, **caps: float | None) -> "SpeedProfile":
         """A copy with caps lowered (never raised): forward_max_kmh, reverse_max_kmh, ..."""
         changes = {}
         for key, value in caps.items():
@@ -113,7 +113,7 @@ class SiteConfig(BaseModel):
     standstill_kmh: _bounded(0.01, 0.2)
     fall_sensor_delay_s: _bounded(0.0, 1.0)
     monitor: Monitor
-    profiles: dict[str, Profile]
+    profiles: dict[str, SpeedProfile]
     #: The drive and treadmill mechanics ([drive] table): validated by drivers/site.py, which
     #: the controller does not import (controller/ knows only the drive contract).
     drive: dict[str, Any] | None = None
@@ -124,7 +124,7 @@ class SiteConfig(BaseModel):
             raise ValueError(f"default_profile {self.default_profile!r} is not a profile")
         return self
 
-    def profile(self, name: str | None) -> Profile:
+    def profile(self, name: str | None) -> SpeedProfile:
         """The named profile (or the site default); unknown names raise KeyError."""
         return self.profiles[name or self.default_profile]
 

@@ -18,7 +18,7 @@ from drivers.base import Direction
 
 if TYPE_CHECKING:
     from controller.interlocks.ui_heartbeat import UiHeartbeat
-    from controller.limits import Profile
+    from controller.limits import SpeedProfile
     from controller.program import Program
     from drivers.base import DriveStatus
 
@@ -38,7 +38,7 @@ class ControllerParts(Protocol):
     status: DriveStatus | None
     queue: deque[Command]
     program: Program | None
-    profile: Profile
+    profile: SpeedProfile
     step_index: int
     direction: Direction
     next_direction: Direction
@@ -63,7 +63,7 @@ class ControllerParts(Protocol):
     def _request_reset(self) -> None: ...
     def _desired_direction(self) -> Direction: ...
     def _step_target_kmh(self) -> float: ...
-    def _set_program(self, program: Program | None, profile: Profile) -> None: ...
+    def _set_program(self, program: Program | None, profile: SpeedProfile) -> None: ...
     def _motion_reset(self) -> None: ...
     def _enter_step(self, index: int) -> None: ...
     def _begin_countdown_to(self, direction: Direction) -> None: ...

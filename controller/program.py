@@ -18,7 +18,7 @@ import pydantic
 from pydantic import AfterValidator, BaseModel, ConfigDict, Discriminator, Field, Tag
 
 from controller.errors import InputError, from_validation_error, read_toml
-from controller.limits import Profile
+from controller.limits import SpeedProfile
 from controller.ramps import progression_kmh
 from drivers.base import Direction
 
@@ -68,7 +68,7 @@ class Program:
     def has_reverse(self) -> bool:
         return any(step.direction is Direction.REVERSE for step in self.steps)
 
-    def effective_profile(self, profile: Profile) -> Profile:
+    def effective_profile(self, profile: SpeedProfile) -> SpeedProfile:
         """`profile` with this program's caps applied; ValueError if a cap would loosen it."""
         return profile.tightened(forward_max_kmh=self.max_forward_kmh, reverse_max_kmh=self.max_reverse_kmh)
 
@@ -213,7 +213,7 @@ def _plain_step(step: _PlainStep, path: str, name: str, source: str) -> ProgramS
 
 # --- limits --------------------------------------------------------------------------------
 
-def check_program(program: Program, profile: Profile) -> None:
+def check_program(program: Program, profile: SpeedProfile) -> None:
     """Refuse (InputError) a program that loosens `profile` or has a step outside its caps (S4)."""
     label = profile.name or "selected"
     for direction in (Direction.FORWARD, Direction.REVERSE):
@@ -228,7 +228,7 @@ def check_program(program: Program, profile: Profile) -> None:
         _check_step(step, eff, _cap_name(program, profile, step.direction), label, program.source)
 
 
-def _check_step(step: ProgramStep, eff: Profile, cap_name: str, label: str, source: str) -> None:
+def _check_step(step: ProgramStep, eff: SpeedProfile, cap_name: str, label: str, source: str) -> None:
     cap_kmh = eff.max_kmh(step.direction)
     for key, speed_kmh in (("speed", step.speed_kmh), ("to_speed", step.to_speed_kmh)):
         if speed_kmh is None:
@@ -245,7 +245,7 @@ def _check_step(step: ProgramStep, eff: Profile, cap_name: str, label: str, sour
                          f"{label} profile's incline max of {eff.incline_max_pct:g} %")
 
 
-def _cap_name(program: Program, profile: Profile, direction: Direction) -> str:
+def _cap_name(program: Program, profile: SpeedProfile, direction: Direction) -> str:
     """Whose cap a step runs into: the program's own (if it tightened) or the profile's."""
     cap_field = f"max_{direction.value}_kmh"
     cap_kmh = getattr(program, cap_field)

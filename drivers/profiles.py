@@ -101,7 +101,7 @@ class FaultReset(BaseModel):
         return self
 
 
-class Command(BaseModel):
+class CommandMap(BaseModel):
     """The command register and what to write into it for each action."""
 
     model_config = _STRICT
@@ -122,7 +122,7 @@ class Command(BaseModel):
         return {"word": value} if isinstance(value, int) and not isinstance(value, bool) else value
 
     @model_validator(mode="after")
-    def _aux_consistent(self) -> "Command":
+    def _aux_consistent(self) -> "CommandMap":
         uses_aux = any(a is not None and a.aux is not None for a in self.actions().values())
         if (uses_aux or self.fault_reset.aux) and self.aux_register is None:
             raise ValueError("an action or fault_reset sets `aux` but there is no aux_register")
@@ -330,7 +330,7 @@ class DriveProfile(BaseModel):
     notes: str = ""
     functions: Functions = Functions()
     serial: Serial = Serial()
-    command: Command
+    command: CommandMap
     speed: Scaled
     status: Status
     actual: Scaled

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from controller.errors import InputError
-from controller.limits import CONFIG_DIR, Profile, SiteConfig
+from controller.limits import CONFIG_DIR, SpeedProfile, SiteConfig
 from controller.program import Program, check_program, load_program
 
 SHIPPED_DIR = CONFIG_DIR / "programs"
@@ -75,6 +75,6 @@ def refusal(entry: ProgramEntry, profile_name: str, site: SiteConfig) -> str | N
     return None
 
 
-def choice(entry: ProgramEntry, profile_name: str, site: SiteConfig) -> tuple[Program | None, Profile]:
+def choice(entry: ProgramEntry, profile_name: str, site: SiteConfig) -> tuple[Program | None, SpeedProfile]:
     """The LOAD_PROGRAM value for a checked choice; InputError-free by `refusal` first."""
     return entry.program, site.profiles[profile_name]
