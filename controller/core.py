@@ -93,11 +93,6 @@ class Controller(OperatorCommands):
         return steps[self.step_index] if self.step_index < len(steps) else None
 
     @property
-    def step_count(self) -> int:
-        """Steps in the flattened program (0 in manual mode)."""
-        return len(self._steps)
-
-    @property
     def comms_ok(self) -> bool:
         """The drive answers (the comms watchdog has not latched)."""
         return self.comms.ok
@@ -141,15 +136,17 @@ class Controller(OperatorCommands):
                 self._trip(trip)
         if status is not None:
             self.status = status
-            self.interlock_state = self.state  # a trip on this tick does not change what the rest judge
-            for check in self._status_checks:
+            self.interlock_state = state = self.state  # a trip on this tick does not change what the rest judge
+            for check in self._status_checks_in[state]:
                 if (trip := check(self)) is not None:
                     self._trip(trip)
-        while self.queue:
-            self._apply(self.queue.popleft())
-        for check in self._after_command_checks:
-            if (trip := check(self)) is not None:
-                self._trip(trip)
+        queue = self.queue
+        while queue:
+            self._apply(queue.popleft())
+        if self._after_command_checks:
+            for check in self._after_command_checks:
+                if (trip := check(self)) is not None:
+                    self._trip(trip)
         if self._reset_until_s is not None:
             self._retry_reset()
         self._advancers[self.state](dt_s)
@@ -159,6 +156,9 @@ class Controller(OperatorCommands):
     def _set_program(self, program: Program | None, profile: SpeedProfile) -> None:
         self.program = program
         self._steps = program.steps if program else ()
+        #: Steps in the flattened program (0 in manual mode). A plain attribute, not a property:
+        #: the trace reads it every tick.
+        self.step_count = len(self._steps)
         self.base_profile = profile
         self.profile = program.effective_profile(profile) if program else profile
         self._forward_cap_kmh = self.profile.forward_max_kmh
@@ -221,6 +221,10 @@ class Controller(OperatorCommands):
 
         self._exchange_checks = tuple(i.check for i in in_phase(Phase.EXCHANGE))
         self._status_checks = tuple(i.check for i in in_phase(Phase.STATUS))
+        #: Per state (as the status checks begin), the status checks that can act in it (`acts_in`)
+        self._status_checks_in = {state: tuple(i.check for i in in_phase(Phase.STATUS)
+                                               if i.acts_in is None or state in i.acts_in)
+                                  for state in S.STATES}
         self._after_command_checks = tuple(i.check for i in in_phase(Phase.AFTER_COMMANDS))
         # start and reset ask the exchange first: without it no status can be trusted
         by_phase = (in_phase(Phase.EXCHANGE), in_phase(Phase.STATUS) + in_phase(Phase.AFTER_COMMANDS))

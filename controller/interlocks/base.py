@@ -98,6 +98,10 @@ class Interlock:
     blocks_reset: ClassVar[Reset] = Reset.NEVER
     #: The drive's own fault-reset can clear it: while it alone is left, a reset pulses that.
     cleared_by_drive_reset: ClassVar[bool] = False
+    #: The states (as the tick's status checks began, `interlock_state`) in which `check` can
+    #: do anything; None: all. In the others `check` must return None and change nothing, so
+    #: the controller skips the call there (the order of the rest is unchanged).
+    acts_in: ClassVar[tuple[str, ...] | None] = None
 
     __slots__ = ("trace_flags", "trace_slot")
 

@@ -23,6 +23,7 @@ class EstopEscalation(Interlock):
 
     name = "estop_escalation"
     causes = {CAUSE: Severity.ESTOP}
+    acts_in = LATCHED  # before a latched stop there is nothing to watch
     __slots__ = ("check_after_s", "margin_kmh", "decel_kmh_s", "t0_s", "v0_kmh", "escalated")
 
     def __init__(self, check_after_s: float, margin_kmh: float) -> None:

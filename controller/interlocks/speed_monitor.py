@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from controller.interlocks.base import Interlock, Setup, Severity, Trip, TickView
-from controller.states import LATCHED
+from controller.states import LATCHED, UNLATCHED
 
 if TYPE_CHECKING:
     from controller.limits import Monitor
@@ -34,6 +34,7 @@ class SpeedMonitor(Interlock):
     name = "speed_monitor"
     label = "Speed monitor"
     causes = {OVERSPEED: Severity.ESTOP, DIRECTION: Severity.ESTOP, UNDERSPEED: Severity.FAULT}
+    acts_in = tuple(UNLATCHED)  # latched, it returns at once
     __slots__ = ("limits", "_over_s", "_hard_s", "_dir_s", "_under_s",
                  "_over_kmh", "_hard_kmh", "_dir_kmh", "_under_kmh", "_stall_fraction")
 
@@ -66,13 +67,28 @@ class SpeedMonitor(Interlock):
         belt_dir = status.direction
         now_s = view.now_s
         excess_kmh = belt_kmh - command_kmh
-        self._over_s = _since(self._over_s, excess_kmh > self._over_kmh, now_s)
-        self._hard_s = _since(self._hard_s, excess_kmh > self._hard_kmh, now_s)
-        mismatch = belt_kmh > self._dir_kmh and belt_dir is not command_dir
-        self._dir_s = _since(self._dir_s, mismatch, now_s)
-        stalled = -excess_kmh > self._under_kmh or (
-            command_kmh >= STALL_MIN_COMMAND_KMH and belt_kmh < command_kmh * self._stall_fraction)
-        self._under_s = _since(self._under_s, stalled, now_s)
+        # the since-when timers (see `_since`), inline: this runs every tick
+        if excess_kmh > self._over_kmh:
+            if self._over_s is None:
+                self._over_s = now_s
+        else:
+            self._over_s = None
+        if excess_kmh > self._hard_kmh:
+            if self._hard_s is None:
+                self._hard_s = now_s
+        else:
+            self._hard_s = None
+        if belt_kmh > self._dir_kmh and belt_dir is not command_dir:
+            if self._dir_s is None:
+                self._dir_s = now_s
+        else:
+            self._dir_s = None
+        if -excess_kmh > self._under_kmh or (
+                command_kmh >= STALL_MIN_COMMAND_KMH and belt_kmh < command_kmh * self._stall_fraction):
+            if self._under_s is None:
+                self._under_s = now_s
+        else:
+            self._under_s = None
         if self._over_s is None and self._hard_s is None and self._dir_s is None and self._under_s is None:
             return None  # the usual case: nothing abnormal
         return self._verdict(command_kmh, command_dir, belt_kmh, belt_dir, now_s)

@@ -27,6 +27,7 @@ from ui.session.plan import SessionPlan
 from ui.session.rest import RestRule
 from ui.session.view import TickView
 
+IDLE = S.IDLE
 STOP_RETRY_S = 1.0  # a failed reconfiguration of the drive's quick stop is tried again after this
 
 
@@ -112,7 +113,7 @@ class SessionHost:
         """The drive's stop for a new profile, and the injections now due. Returns a coroutine
         when something must be awaited (the drive, or a served simulator)."""
         c = self.controller
-        reconfigure = c.state == S.IDLE and now_s >= self._stop_retry_s and c.drive_stop_refusal() is not None
+        reconfigure = c.state == IDLE and now_s >= self._stop_retry_s and c.drive_stop_refusal() is not None
         schedule = self.schedule
         scheduled = (schedule is not None and (next_s := schedule.next_time_s) is not None
                      and now_s - self.t0_s >= next_s)

@@ -37,8 +37,13 @@ class RestRule:
 
     def until(self, v, schedule=None):
         """A `should_stop` for the loop: once at rest (it runs every tick, so it is kept lean)."""
+        moving, rule = MOVING_STATES, self
+
         def at_rest(_controller) -> bool:
-            return self(v, schedule)
+            if v.state in moving:  # the usual tick, answered here: __call__'s first rule, one call less
+                rule._silent_since_s = None
+                return False
+            return rule(v, schedule)
         return at_rest
 
     def __init__(self, site) -> None:
@@ -48,10 +53,11 @@ class RestRule:
 
     def __call__(self, v, schedule=None) -> bool:
         """At rest now? `schedule`: what is still scheduled (injections) may yet move the belt."""
-        if v.state in MOVING_STATES or v.reset_pending:
+        state = v.state
+        if state in MOVING_STATES or v.reset_pending:
             self._silent_since_s = None
             return False
-        if v.state == S.IDLE and v.program_complete:
+        if state == S.IDLE and v.program_complete:
             return True  # the program is done: what is still scheduled after it does not matter
         if (schedule is not None and schedule.remaining) or v.commands_pending:
             return False

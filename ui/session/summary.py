@@ -7,6 +7,7 @@ from typing import Any
 from drivers.units import KMH_PER_MPS
 from drivers.base import Direction
 
+REVERSE, NONE = Direction.REVERSE, Direction.NONE
 MOVING_KMH = 0.05  # time counts as walking above this (the controller's standstill)
 STOP_EVENTS = ("estop", "fault", "refused", "reset_refused")
 
@@ -16,11 +17,23 @@ class SummarySink:
 
     def __init__(self, t0_s: float) -> None:
         self.t0_s = t0_s
-        self.duration_s = 0.0
-        self.distance_m = {"forward": 0.0, "reverse": 0.0}
-        self.time_s = {"forward": 0.0, "reverse": 0.0}
+        # plain floats, not dicts: on_tick runs 180,000 times per simulated hour
+        self.forward_m = self.reverse_m = 0.0
+        self.forward_s = self.reverse_s = 0.0
         self.stops: list[str] = []
         self._last_tick_s = t0_s
+
+    @property
+    def duration_s(self) -> float:
+        return self._last_tick_s - self.t0_s
+
+    @property
+    def distance_m(self) -> dict[str, float]:
+        return {"forward": self.forward_m, "reverse": self.reverse_m}
+
+    @property
+    def time_s(self) -> dict[str, float]:
+        return {"forward": self.forward_s, "reverse": self.reverse_s}
 
     def on_event(self, event: dict[str, Any]) -> None:
         kind = event["event"]
@@ -33,13 +46,20 @@ class SummarySink:
         now_s = v.now_s
         dt_s = now_s - self._last_tick_s
         self._last_tick_s = now_s
-        self.duration_s = now_s - self.t0_s
         status = v.status
-        if status is not None and status.belt_kmh > 0.0 and status.direction is not Direction.NONE:
-            key = "reverse" if status.direction is Direction.REVERSE else "forward"
-            self.distance_m[key] += status.belt_kmh / KMH_PER_MPS * dt_s
-            if status.belt_kmh > MOVING_KMH:
-                self.time_s[key] += dt_s
+        if status is None:
+            return
+        belt_kmh = status.belt_kmh
+        if belt_kmh > 0.0:
+            direction = status.direction
+            if direction is REVERSE:
+                self.reverse_m += belt_kmh / KMH_PER_MPS * dt_s
+                if belt_kmh > MOVING_KMH:
+                    self.reverse_s += dt_s
+            elif direction is not NONE:
+                self.forward_m += belt_kmh / KMH_PER_MPS * dt_s
+                if belt_kmh > MOVING_KMH:
+                    self.forward_s += dt_s
 
     def close(self) -> None:
         pass

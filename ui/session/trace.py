@@ -27,6 +27,9 @@ class TraceSink:
         self.t0_s = t0_s
         self._write = stream.write
         self._owns_stream = owns_stream
+        # The interlocks' part of a tick line, formatted again only when a flag changes (rare)
+        self._flags: list[bool] | None = None
+        self._flags_text = ""
 
     def on_event(self, event: dict[str, Any]) -> None:
         record = {key: _jsonable(value) for key, value in event.items()}
@@ -36,17 +39,24 @@ class TraceSink:
     def on_tick(self, v) -> None:
         state, target_kmh, step_index, step_count, flags, last = v.trace_values
         command = v.command
-        belt_kmh = last.belt_kmh if last is not None else 0.0
-        hr = last.heart_rate_bpm if last is not None else None
-        key, fall, comms_ok, drive_ok = flags
-        step = step_index if step_index < step_count else "null"
+        if flags != self._flags:
+            key, fall, comms_ok, drive_ok = flags
+            self._flags = list(flags)
+            self._flags_text = (f'"interlocks":{{"safety_key":{_BOOL[key]},"fall_stop":{_BOOL[fall]},'
+                                f'"drive_comms":{_BOOL[comms_ok]},"drive_ok":{_BOOL[drive_ok]}}}}}\n')
+        if last is not None:
+            belt_kmh = last.belt_kmh
+            hr = last.heart_rate_bpm
+            hr_text = "null" if hr is None else f"{hr:.0f}"
+        else:
+            belt_kmh = 0.0
+            hr_text = "null"
         self._write(
             f'{{"t":{v.now_s - self.t0_s:.3f},"state":"{state}","direction":"{command.direction._value_}",'
             f'"target_kmh":{target_kmh:.3f},"command_kmh":{command.speed_kmh:.3f},'
-            f'"belt_kmh":{belt_kmh:.3f},"incline_pct":{command.incline_pct:.2f},"step":{step},'
-            f'"heart_rate_bpm":{"null" if hr is None else f"{hr:.0f}"},'
-            f'"interlocks":{{"safety_key":{_BOOL[key]},"fall_stop":{_BOOL[fall]},'
-            f'"drive_comms":{_BOOL[comms_ok]},"drive_ok":{_BOOL[drive_ok]}}}}}\n'
+            f'"belt_kmh":{belt_kmh:.3f},"incline_pct":{command.incline_pct:.2f},'
+            f'"step":{step_index if step_index < step_count else "null"},'
+            f'"heart_rate_bpm":{hr_text},{self._flags_text}'
         )
 
     def close(self) -> None:
