@@ -140,19 +140,9 @@ class ModbusDrive(Drive):
                                           self.site.max_stop_decel_mps2))
         except DriveConfigError as exc:
             raise DriveConfigError(f"{self.name}: {exc}") from None
-        for request in write_plan(self.profile, settings):
-            await self._write_parameter(request, "quick-stop deceleration")
-        apply = self.profile.watchdog.apply
-        if apply is not None:
-            await self._write_parameter(write_plan(self.profile, {apply.address: apply.value})[0],
-                                        "quick-stop deceleration")
-        for address, wanted in settings.items():
-            got = await self._read_parameter(address, "quick-stop deceleration")
-            if got != wanted:
-                raise DriveConfigError(
-                    f"{self.name}: the drive's quick-stop deceleration did not stick: wrote {wanted} to "
-                    f"0x{address:04X}, read back {got}; refusing to run. Check that the drive accepts "
-                    f"parameter writes over Modbus (and the profile's [stop] register)")
+        await self._write_verified(settings, "quick-stop deceleration", "quick-stop deceleration",
+                                   "Check that the drive accepts parameter writes over Modbus (and the "
+                                   "profile's [stop] register)")
         held = stop_decel_mps2(stop, self.scale, max_hz, settings[stop.registers[0]])
         self.stop_decel_mps2 = held
         log.info("%s: drive quick stop set to %.3g m/s^2 (asked %g; raw %d at 0x%04X)", self.name, held,
@@ -198,24 +188,28 @@ class ModbusDrive(Drive):
         log.warning("%s", notice)
         self.notices = self.notices + (notice,)
 
+    async def _write_verified(self, settings: dict[int, int], what: str, name: str, hint: str) -> None:
+        """Write parameter `settings` (then the profile's apply write, if any) and read each one
+        back; DriveConfigError naming `name` and the register when one did not stick."""
+        for request in write_plan(self.profile, settings):
+            await self._write_parameter(request, what)
+        apply = self.profile.watchdog.apply
+        if apply is not None:
+            await self._write_parameter(write_plan(self.profile, {apply.address: apply.value})[0], what)
+        for address, wanted in settings.items():
+            got = await self._read_parameter(address, what)
+            if got != wanted:
+                raise DriveConfigError(f"{self.name}: the drive's {name} did not stick: wrote {wanted} to "
+                                       f"0x{address:04X}, read back {got}; refusing to run. {hint}")
+
     async def _arm_watchdog(self) -> None:
         profile = self.profile
         settings = dict(watchdog_settings(profile, self.watchdog_timeout_s, self.reaction))
         # Python dicts keep insertion order: the reaction is written before the timeout.
-        for request in write_plan(profile, settings):
-            await self._write_parameter(request, "comm-loss watchdog setting")
-        apply = profile.watchdog.apply
-        if apply is not None:
-            await self._write_parameter(write_plan(profile, {apply.address: apply.value})[0],
-                                        "comm-loss watchdog setting")
-        for address, wanted in settings.items():
-            got = await self._read_parameter(address, "comm-loss watchdog setting")
-            if got != wanted:
-                raise DriveConfigError(
-                    f"{self.name}: the drive's comm-loss watchdog did not stick: wrote {wanted} to "
-                    f"0x{address:04X}, read back {got}; refusing to run. Check that the drive accepts "
-                    f"parameter writes over Modbus, or declare external_watchdog = true in the site's "
-                    f"[drive] table if a hardware watchdog stops the belt")
+        await self._write_verified(settings, "comm-loss watchdog setting", "comm-loss watchdog",
+                                   "Check that the drive accepts parameter writes over Modbus, or declare "
+                                   "external_watchdog = true in the site's [drive] table if a hardware "
+                                   "watchdog stops the belt")
         log.info("%s: drive comm-loss watchdog armed: %g s, reaction %s", self.name,
                  self.watchdog_timeout_s, self.reaction)
 
