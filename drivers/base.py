@@ -145,6 +145,11 @@ class Drive(abc.ABC):
         """
         return None
 
+    async def check_stop(self, decel_mps2: float) -> None:
+        """Raise `DriveConfigError` (as `configure_stop` would) if the drive's quick stop could
+        not be set to `decel_mps2`; writes nothing. A drive whose stop cannot be written has
+        nothing to check."""
+
     @abc.abstractmethod
     async def close(self) -> None:
         """Stop and disable the drive if it can, then release the connection."""

@@ -125,6 +125,26 @@ class ModbusDrive(Drive):
             raise DriveCommsError(f"{self.name}: no usable answer while setting the quick stop: "
                                   f"{str(exc).removeprefix(self.bus.name + ': ')}") from None
 
+    async def check_stop(self, decel_mps2: float) -> None:
+        """The settings `configure_stop` would write, computed and refused alike; none written."""
+        if not self.profile.stop.writable:
+            return
+        try:
+            with self._configuring():
+                await self._stop_settings(decel_mps2)
+        except DriveCommsError as exc:
+            raise DriveCommsError(f"{self.name}: no usable answer while checking the quick stop: "
+                                  f"{str(exc).removeprefix(self.bus.name + ': ')}") from None
+
+    async def _stop_settings(self, decel_mps2: float) -> tuple[dict[int, int], float]:
+        """(register -> raw value) for the quick stop at `decel_mps2`, and the max frequency."""
+        max_hz = await self._drive_max_hz()
+        try:
+            return dict(stop_settings(self.profile, self.scale, max_hz, decel_mps2,
+                                      self.site.max_stop_decel_mps2)), max_hz
+        except DriveConfigError as exc:
+            raise DriveConfigError(f"{self.name}: {exc}") from None
+
     async def _configure_stop(self, decel_mps2: float) -> float | None:
         stop = self.profile.stop
         if not stop.writable:
@@ -134,12 +154,7 @@ class ModbusDrive(Drive):
                             "%s): the e-stop is ramped by the controller", self.name, self.profile.name)
             self.stop_decel_mps2 = None
             return None
-        max_hz = await self._drive_max_hz()
-        try:
-            settings = dict(stop_settings(self.profile, self.scale, max_hz, decel_mps2,
-                                          self.site.max_stop_decel_mps2))
-        except DriveConfigError as exc:
-            raise DriveConfigError(f"{self.name}: {exc}") from None
+        settings, max_hz = await self._stop_settings(decel_mps2)
         await self._write_verified(settings, "quick-stop deceleration", "quick-stop deceleration",
                                    "Check that the drive accepts parameter writes over Modbus (and the "
                                    "profile's [stop] register)")

@@ -102,12 +102,19 @@ class Belt:
 
     # -- parameters ----------------------------------------------------------------------
 
+    @staticmethod
+    def stop_refusal(decel_mps2: float) -> str | None:
+        """Why the quick stop cannot be set to `decel_mps2`, or None."""
+        if 0.0 < decel_mps2 <= MAX_STOP_DECEL_MPS2:
+            return None
+        return (f"quick-stop deceleration {decel_mps2:g} m/s^2 is beyond what the drive can brake the "
+                f"belt at (at most {MAX_STOP_DECEL_MPS2:g} m/s^2)")
+
     def configure_stop(self, decel_mps2: float) -> float:
         """Set the quick stop (and the comm-loss reaction) to `decel_mps2`, as a driver does at
         connect (S5); returns the deceleration now held. ValueError beyond what it can brake."""
-        if not 0.0 < decel_mps2 <= MAX_STOP_DECEL_MPS2:
-            raise ValueError(f"quick-stop deceleration {decel_mps2:g} m/s^2 is beyond what the drive can "
-                             f"brake the belt at (at most {MAX_STOP_DECEL_MPS2:g} m/s^2)")
+        if (reason := self.stop_refusal(decel_mps2)) is not None:
+            raise ValueError(reason)
         self.quick_stop_decel_mps2 = decel_mps2
         self.comm_loss_stop = StopMode.QUICK
         return decel_mps2

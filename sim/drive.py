@@ -53,6 +53,10 @@ class SimDrive(Drive):
     async def configure_stop(self, decel_mps2: float) -> float | None:
         return self.configure_stop_now(decel_mps2)
 
+    async def check_stop(self, decel_mps2: float) -> None:
+        if (reason := self.world.belt.stop_refusal(decel_mps2)) is not None:
+            raise DriveConfigError(f"{self.name}: {reason}")
+
     def configure_stop_now(self, decel_mps2: float) -> float:
         """configure_stop(), synchronously."""
         if not self.world.comms_ok:

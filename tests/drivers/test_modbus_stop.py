@@ -315,3 +315,22 @@ async def test_the_served_drive_refuses_a_stop_value_outside_the_register_range(
             assert server.world.belt.ramp_stop_decel_mps2 == pytest.approx(4 / 3)  # one decel time
         finally:
             client.close()
+
+
+async def test_check_stop_refuses_as_a_write_would_and_writes_nothing():
+    """The session host checks the site's other profiles with check_stop: the same verdict as
+    configure_stop, and the drive's parameters (often EEPROM) untouched."""
+    profile = load_profile("delta-ms300")
+    async with served_tcp("delta-ms300") as server:
+        drive = await opened(tcp_url(server, "delta-ms300", timeout_ms=250), estop_decel_mps2=1.2)
+        image = dict(server.drive.image)
+        writes = server.drive.command_writes
+        await drive.check_stop(1.5)  # reachable: no complaint
+        with pytest.raises(DriveConfigError) as info:
+            await drive.check_stop(3.0)
+        assert str(info.value) == (f"{drive.name}: quick-stop deceleration 3 m/s^2 is more than the drive "
+                                   f"can be set to (at most 2 m/s^2)")
+        assert server.drive.image[profile.stop.registers[0]] == image[profile.stop.registers[0]]
+        assert server.drive.image == image and server.drive.command_writes == writes
+        assert drive.stop_decel_mps2 == pytest.approx(1.2, rel=0.01)
+        await drive.close()

@@ -194,3 +194,12 @@ async def test_close_keeps_a_latched_stop(mode):
         assert belt.enabled and belt._rate_mps2 == 1.5
     else:
         assert not belt.enabled
+
+
+async def test_check_stop_refuses_as_configure_would_and_sets_nothing():
+    drive = from_url("sim://", clock=SimClock(), estop_decel_mps2=1.2)
+    await drive.open()
+    await drive.check_stop(1.5)
+    with pytest.raises(DriveConfigError, match=r"sim://: quick-stop deceleration 3 m/s\^2 .*at most 2"):
+        await drive.check_stop(3.0)
+    assert drive.world.belt.quick_stop_decel_mps2 == drive.stop_decel_mps2 == 1.2
