@@ -240,11 +240,6 @@ class Controller(OperatorCommands):
     def _only(self, cls):
         return next((i for i in self.interlocks if type(i) is cls), None)
 
-    @property
-    def drive_stops_itself(self) -> bool:
-        """An e-stop is the drive's own quick stop, set at connect (S5), not a ramp from here."""
-        return self.drive_stop_decel_mps2 is not None
-
     def _trip(self, trip: Trip) -> None:
         """The one e-stop path: latch the cause, then estop/fault: the drive's own quick stop
         from this tick on where it was configured (S5), else a ramp at the e-stop deceleration."""

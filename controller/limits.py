@@ -14,7 +14,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 
 from drivers.base import Direction
 from drivers.input_errors import from_validation_error, read_toml
-from drivers.units import KMH_PER_MPS  # noqa: F401  (re-exported for ui/session/summary.py until it imports drivers.units)
 
 #: Athlete-level speeds (S15): above the shipped fitness caps. Backward, that is above the
 #: walk-to-run transition (about 5.9 km/h); forward, running faster than a gym's fitness cap.

@@ -256,8 +256,6 @@ def test_s5_an_estop_finishes_without_the_bus_or_the_controller(profile):
 def test_s5_closing_the_drive_mid_stop_keeps_the_latched_stop(cause):
     """A loop that ends mid-stop closes the drive: the stop it leaves is the latched one (quick
     stop), or coast after S11 -- never the gentler ramp stop."""
-    from controller.ramps import KMH_PER_MPS  # noqa: F401  (units only)
-
     if cause == "op-estop":
         bench = top_reverse_bench("fitness")
         bench.submit(Op.ESTOP)
