@@ -46,6 +46,9 @@ class SpeedProfile(BaseModel):
     incline_max_pct: _bounded(0.0, 25.0)
     incline_rate_pct_s: _bounded(0.1, 3.0)
     requires_authorization: bool = Field(False, validate_default=True)  # S15: see the validator
+    #: The heart-rate limit for everyone on this profile (S13); None: no site-wide limit (a
+    #: program, the person or --max-hr may still set one; each may only tighten).
+    max_hr_bpm: _bounded(60.0, 230.0) | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> "SpeedProfile":
@@ -100,6 +103,20 @@ class Monitor(BaseModel):
     estop_margin_kmh: _bounded(0.5, 3.0)
 
 
+class HeartRate(BaseModel):
+    """How heart-rate readings are judged (S13). Bounds keep a site from switching it off."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    limit_hold_s: _bounded(1.0, 10.0) = 5.0        # at or above the limit this long: controlled stop
+    warning_margin_bpm: _bounded(5.0, 30.0) = 10.0  # this far below the limit: hr_warning and a cue
+    plausible_min_bpm: _bounded(20.0, 40.0) = 30.0  # readings outside [min, max] count as none
+    plausible_max_bpm: _bounded(200.0, 250.0) = 240.0
+    max_jump_bpm: _bounded(20.0, 60.0) = 40.0       # a jump larger than this within 1 s counts as none
+    lost_after_s: _bounded(2.0, 10.0) = 5.0         # no valid reading this long: hr_lost
+    lost_stop_after_s: _bounded(10.0, 120.0) = 60.0  # still lost this long after hr_lost: controlled stop
+
+
 class SiteConfig(BaseModel):
     """The whole site configuration: loop rate, comms timeouts, monitor, profiles."""
 
@@ -116,6 +133,9 @@ class SiteConfig(BaseModel):
     #: The drive and treadmill mechanics ([drive] table): validated by drivers/site.py, which
     #: the controller does not import (controller/ knows only the drive contract).
     drive: dict[str, Any] | None = None
+    heart_rate: HeartRate = HeartRate()
+    #: The [telemetry] table (MQTT): validated by the telemetry module, as [drive] is by drivers/.
+    telemetry: dict[str, Any] | None = None
 
     @model_validator(mode="after")
     def _default_exists(self) -> "SiteConfig":
