@@ -19,6 +19,7 @@ from controller.operator import OperatorCommands
 from controller.interlocks import INTERLOCKS, TRACE_KEYS, Interlock, Phase, Reset, Setup, Severity, Trip, fall_stop
 from controller.interlocks.comms import CAUSE as COMMS_CAUSE, CommsWatchdog
 from controller.interlocks.estop_escalation import CAUSE as ESCALATION_CAUSE, EstopEscalation
+from controller.interlocks.heart_rate import HeartRate
 from controller.interlocks.ui_heartbeat import UiHeartbeat
 from controller.limits import SpeedProfile, SiteConfig
 from controller.program import Program, ProgramStep
@@ -27,6 +28,11 @@ from drivers.base import Direction, DriveCommand, DriveStatus, StopMode
 
 FORWARD, REVERSE, NONE = Direction.FORWARD, Direction.REVERSE, Direction.NONE
 RAMP_DOWN, DWELL, REVERSE_COUNTDOWN = "ramp_down", "dwell", "countdown"
+#: HR-guided steps (DESIGN.md): within this many bpm of the target, leave the speed alone;
+#: otherwise 0.1 km/h per 2 bpm of error, at most 0.5 km/h per adjustment.
+HR_DEAD_BAND_BPM = 5.0
+HR_KMH_PER_BPM = 0.05
+HR_MAX_CHANGE_KMH = 0.5
 FAULT_RESET_WINDOW_S = 0.5  # how long a reset pulses the drive's fault-reset before giving up
 
 
@@ -36,8 +42,14 @@ class Controller(OperatorCommands):
     def __init__(self, site: SiteConfig, profile: SpeedProfile, program: Program | None = None, *,
                  allow_reverse: bool = False, now_s: float = 0.0,
                  ui_heartbeat_timeout_s: float | None = None,
-                 drive_stop_decel_mps2: float | None = None) -> None:
+                 drive_stop_decel_mps2: float | None = None,
+                 hr_input: str = "status", max_hr_bpm: float | None = None) -> None:
         self.site = site
+        #: The session's own heart-rate limit (the person's, --max-hr); the profile's and the
+        #: program's tighten it further (S13). `max_hr_bpm` is the effective one.
+        self.session_max_hr_bpm = max_hr_bpm
+        self.hr_input = hr_input
+        self.fed_heart_rate_bpm: float | None = None
         #: The deceleration of the drive's own quick stop, as configured and read back at
         #: connect (S5). Known: an e-stop is handed to the drive on its first tick. None: the
         #: drive's stop cannot be set, so the controller ramps e-stops itself.
@@ -54,7 +66,7 @@ class Controller(OperatorCommands):
         #: Per tick, in the order of interlocks.TRACE_KEYS: what the last status and the comms
         #: watchdog say (True = OK). Read-only outside; updated in place, no allocation.
         self.interlock_flags = [False] * len(TRACE_KEYS)
-        self._build_interlocks(Setup(site, now_s, ui_heartbeat_timeout_s))
+        self._build_interlocks(Setup(site, now_s, ui_heartbeat_timeout_s, hr_input))
         self.latched: dict[str, str] = {}  # cause -> reason, in order of arrival
         self.stop_reason: str | None = None
         self._write_failed = False
@@ -82,6 +94,29 @@ class Controller(OperatorCommands):
     def note_drive(self, notice: str) -> None:
         """Record something the driver did at connect (e.g. reset a stale comm-loss fault)."""
         self._event("drive_notice", text=notice)
+
+    def feed_heart_rate(self, bpm: float | None) -> None:
+        """The strap's reading for the next tick (hr_input "fed"); None: nothing valid from it."""
+        self.fed_heart_rate_bpm = bpm
+
+    @property
+    def raw_heart_rate_bpm(self) -> float | None:
+        """This tick's heart-rate reading as it came, before S13 judges it."""
+        if self.hr_input == "fed":
+            return self.fed_heart_rate_bpm
+        status = self.status
+        return status.heart_rate_bpm if status is not None and self.hr_input == "status" else None
+
+    @property
+    def heart_rate_bpm(self) -> float | None:
+        """The valid heart rate of the last tick, or None (no sensor, or no valid reading)."""
+        hr = self.heart_rate
+        return hr.bpm if hr is not None else None
+
+    @property
+    def hr_guided(self) -> bool:
+        step = self.step
+        return step is not None and step.target_hr_bpm is not None and self.program is not None
 
     def drain_events(self) -> list[dict[str, Any]]:
         events, self.events = self.events, []
@@ -163,12 +198,18 @@ class Controller(OperatorCommands):
         self.profile = program.effective_profile(profile) if program else profile
         self._forward_cap_kmh = self.profile.forward_max_kmh
         self._reverse_cap_kmh = self.profile.reverse_max_kmh
+        limits = [bpm for bpm in (profile.max_hr_bpm, program.max_hr_bpm if program else None,
+                                  self.session_max_hr_bpm) if bpm is not None]
+        #: The effective heart-rate limit (S13): the lowest of profile, program and session, or None.
+        self.max_hr_bpm = min(limits) if limits else None
         self.step_index = 0
         self.step_elapsed_s = 0.0
         self.speed_override_kmh: float | None = None
         self.incline_override_pct: float | None = None
         self.manual_direction = FORWARD
         self.manual_target_kmh = self.profile.start_speed_kmh
+        self.hr_speed_kmh = 0.0  # an HR-guided step's target, moved by the heart rate
+        self.hr_next_adjust_s = 0.0  # step time of its next adjustment
 
     def _motion_reset(self) -> None:
         self.direction = NONE  # direction of the current run command
@@ -194,6 +235,8 @@ class Controller(OperatorCommands):
         if self.speed_override_kmh is not None:
             return self.speed_override_kmh
         step = self.step
+        if step is not None and step.target_hr_bpm is not None:
+            return self.hr_speed_kmh
         return step.target_kmh(self.step_elapsed_s) if step else 0.0
 
     def _enter_step(self, index: int) -> None:
@@ -201,6 +244,9 @@ class Controller(OperatorCommands):
         self.step_elapsed_s = 0.0
         self.speed_override_kmh = self.incline_override_pct = None
         step = self.step
+        if step is not None and step.target_hr_bpm is not None:
+            self.hr_speed_kmh = step.speed_kmh  # an HR-guided step starts at its minimum
+            self.hr_next_adjust_s = step.hr_adjust_s
         if step is not None:
             self._event("step", index=index, name=step.name, direction=step.direction.value,
                         speed_kmh=step.speed_kmh, duration_s=step.duration_s, cue=step.cue)
@@ -236,6 +282,10 @@ class Controller(OperatorCommands):
         self.fall_stop = self._only(fall_stop.FallStop)
         self.escalation = self._only(EstopEscalation)
         self.ui_heartbeat = self._only(UiHeartbeat)
+        self.heart_rate = self._only(HeartRate)
+        for interlock in self.interlocks:
+            if interlock.emits_events:
+                interlock.bind_events(self._event)
 
     def _only(self, cls):
         return next((i for i in self.interlocks if type(i) is cls), None)
@@ -244,6 +294,9 @@ class Controller(OperatorCommands):
         """The one e-stop path: latch the cause, then estop/fault: the drive's own quick stop
         from this tick on where it was configured (S5), else a ramp at the e-stop deceleration."""
         if trip.cause in self.latched:
+            return
+        if trip.severity is Severity.STOP:
+            self._safety_stop(trip)
             return
         self.latched[trip.cause] = trip.reason
         self._event(trip.severity.value, reason=trip.reason, cause=trip.cause)
@@ -267,6 +320,15 @@ class Controller(OperatorCommands):
             self.trip_estop()
         else:
             self.trip_fault()
+
+    def _safety_stop(self, trip: Trip) -> None:
+        """A controlled stop at the normal deceleration, not latched (S13): the person needs a
+        rest, the machine is fine. A latched stop already under way is never softened."""
+        if self.state in S.LATCHED or self.state in (S.IDLE, S.STOPPING):
+            return
+        self._event(trip.severity.value, reason=trip.reason, cause=trip.cause)
+        self.stop_reason = trip.reason
+        self.begin_stop()
 
     def _reset_blocker(self) -> tuple[str, Interlock | None] | None:
         """What keeps the latch from being cleared, and the interlock saying so (S7)."""
@@ -397,12 +459,47 @@ class Controller(OperatorCommands):
                                        else step.incline_pct)
         elif self.incline_override_pct is not None:
             self.incline_target_pct = self.incline_override_pct
-        if self.speed_override_kmh is None and step is not None and step.to_speed_kmh is None:
+        if step is not None and step.target_hr_bpm is not None:
+            self._guide_by_heart_rate(step)
+            target_kmh = self._step_target_kmh()
+        elif self.speed_override_kmh is None and step is not None and step.to_speed_kmh is None:
             target_kmh = step.speed_kmh  # the usual case, without the calls
         else:
             target_kmh = self._step_target_kmh()
         cap_kmh = self._reverse_cap_kmh if self.direction is REVERSE else self._forward_cap_kmh
         self.target_kmh = target_kmh if target_kmh < cap_kmh else cap_kmh  # S4
+
+    def _guide_by_heart_rate(self, step: ProgramStep) -> None:
+        """An HR-guided step: every `hr_adjust_s`, move the speed toward the target heart rate
+        within the step's own range; at once to its minimum while the signal is lost (S13)."""
+        hr = self.heart_rate
+        low_kmh = step.speed_kmh
+        if hr is None or hr.lost:
+            self.hr_next_adjust_s = self.step_elapsed_s + step.hr_adjust_s
+            if self.hr_speed_kmh != low_kmh:
+                self._hr_adjust(low_kmh, None, step, f"Heart-rate signal lost: easing to {low_kmh:g} km/h")
+            return
+        if self.step_elapsed_s < self.hr_next_adjust_s:
+            return
+        self.hr_next_adjust_s = self.step_elapsed_s + step.hr_adjust_s
+        bpm = hr.bpm
+        if bpm is None:
+            return  # a moment without a valid reading: wait for the next adjustment
+        error_bpm = step.target_hr_bpm - bpm
+        if abs(error_bpm) <= HR_DEAD_BAND_BPM:
+            return
+        change_kmh = min(HR_MAX_CHANGE_KMH, round(abs(error_bpm) * HR_KMH_PER_BPM, 1))
+        wanted_kmh = self.hr_speed_kmh + (change_kmh if error_bpm > 0 else -change_kmh)
+        new_kmh = round(min(max(wanted_kmh, low_kmh), step.max_speed_kmh), 2)
+        if new_kmh != self.hr_speed_kmh:
+            verb = "Speeding up" if new_kmh > self.hr_speed_kmh else "Slowing"
+            self._hr_adjust(new_kmh, bpm, step, f"{verb} to {new_kmh:g} km/h (heart rate {bpm:.0f}, "
+                                                f"target {step.target_hr_bpm:.0f})")
+
+    def _hr_adjust(self, new_kmh: float, bpm: float | None, step: ProgramStep, cue: str) -> None:
+        self._event("hr_adjust", from_kmh=self.hr_speed_kmh, to_kmh=new_kmh,
+                    heart_rate_bpm=None if bpm is None else round(bpm), target_hr_bpm=step.target_hr_bpm, cue=cue)
+        self.hr_speed_kmh = new_kmh
 
     def _begin_reversal(self, direction: Direction) -> None:
         if direction is REVERSE and (reason := fall_stop.reverse_refusal(self.status, self.reverse_armed)):

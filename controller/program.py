@@ -42,6 +42,11 @@ class ProgramStep:
     duration_s: float
     cue: str | None
     in_mph: bool = False  # the file gave this step's speeds in mph (messages name speed_mph)
+    #: HR-guided (S13): the heart rate to hold, moving the speed within [speed_kmh, max_speed_kmh]
+    #: (speed_kmh is then the step's min_speed_kmh) every hr_adjust_s. None: a plain step.
+    target_hr_bpm: float | None = None
+    max_speed_kmh: float | None = None
+    hr_adjust_s: float = 10.0
 
     def target_kmh(self, elapsed_s: float) -> float:
         """Target speed `elapsed_s` into the step: linear to `to_speed_kmh`, held at the ends."""
@@ -59,10 +64,15 @@ class Program:
     max_reverse_kmh: float | None
     steps: tuple[ProgramStep, ...]
     description: str | None
+    max_hr_bpm: float | None = None  # tightens the heart-rate limit (S13)
 
     @property
     def total_duration_s(self) -> float:
         return sum(step.duration_s for step in self.steps)
+
+    @property
+    def hr_guided(self) -> bool:
+        return any(step.target_hr_bpm is not None for step in self.steps)
 
     @property
     def has_reverse(self) -> bool:
@@ -105,6 +115,20 @@ class _PlainStep(_Table):
     cue: Cue | None = None
 
 
+class _HrStep(_Table):
+    """An HR-guided step: the speed follows the heart rate within its own range."""
+
+    name: Label | None = None
+    direction: Literal["forward", "reverse"]
+    target_hr_bpm: Annotated[float, Field(ge=60, le=200, allow_inf_nan=False)]
+    min_speed_kmh: Speed
+    max_speed_kmh: Speed
+    hr_adjust_s: Annotated[float, Field(ge=7, le=60, allow_inf_nan=False)] = 10.0
+    incline_pct: Annotated[float, Field(ge=0, le=25, allow_inf_nan=False)] = 0.0
+    duration_s: Annotated[float, Field(gt=0, le=MAX_STEP_DURATION_S, allow_inf_nan=False)]
+    cue: Cue | None = None
+
+
 class _Block(_Table):
     name: Label | None = None
     repeat: Annotated[int, Field(ge=1, le=100)]
@@ -115,12 +139,14 @@ def _kind(value: Any) -> str | None:
     # Discriminate on the keys so that errors point into the right kind of step. The tags are
     # capitalised because from_validation_error drops capitalised parts from the field path.
     if isinstance(value, dict):
-        return "Block" if "repeat" in value or "steps" in value else "Step"
+        if "repeat" in value or "steps" in value:
+            return "Block"
+        return "Hrstep" if "target_hr_bpm" in value else "Step"
     return None
 
 
 _StepOrBlock = Annotated[
-    Union[Annotated[_PlainStep, Tag("Step")], Annotated[_Block, Tag("Block")]],
+    Union[Annotated[_PlainStep, Tag("Step")], Annotated[_HrStep, Tag("Hrstep")], Annotated[_Block, Tag("Block")]],
     Discriminator(
         _kind,
         custom_error_type="step_not_table",
@@ -136,6 +162,7 @@ class _ProgramFile(_Table):
     profile: Label | None = None
     max_forward_kmh: Speed | None = None
     max_reverse_kmh: Speed | None = None
+    max_hr_bpm: Annotated[float, Field(ge=60, le=230, allow_inf_nan=False)] | None = None
     steps: Annotated[list[_StepOrBlock], Field(min_length=1)]
 
 
@@ -156,6 +183,7 @@ def parse_program(data: dict[str, Any], source: str = "<string>") -> Program:
         max_reverse_kmh=model.max_reverse_kmh,
         steps=tuple(dataclasses.replace(step, index=i) for i, step in enumerate(flat)),
         description=model.description,
+        max_hr_bpm=model.max_hr_bpm,
     )
 
 
@@ -171,6 +199,9 @@ def _flatten(items: list[_PlainStep | _Block], path: str, depth: int, source: st
         here = f"{path}[{i}]"
         if isinstance(item, _PlainStep):
             flat.append(_plain_step(item, here, item.name or f"Step {i + 1}", source))
+            continue
+        if isinstance(item, _HrStep):
+            flat.append(_hr_step(item, here, item.name or f"Step {i + 1}", source))
             continue
         if depth >= MAX_BLOCK_DEPTH:
             raise InputError(source, here, f"blocks nest at most {MAX_BLOCK_DEPTH} deep")
@@ -211,6 +242,27 @@ def _plain_step(step: _PlainStep, path: str, name: str, source: str) -> ProgramS
     )
 
 
+def _hr_step(step: _HrStep, path: str, name: str, source: str) -> ProgramStep:
+    """An HR-guided step; refuses an empty speed range."""
+    if step.max_speed_kmh <= step.min_speed_kmh:
+        raise InputError(source, f"{path}.max_speed_kmh", f"{step.max_speed_kmh:g} km/h must be above "
+                         f"min_speed_kmh ({step.min_speed_kmh:g} km/h): the range is empty")
+    return ProgramStep(
+        index=0,
+        name=name,
+        path=path,
+        direction=Direction(step.direction),
+        speed_kmh=step.min_speed_kmh,
+        to_speed_kmh=None,
+        incline_pct=step.incline_pct,
+        duration_s=step.duration_s,
+        cue=step.cue,
+        target_hr_bpm=step.target_hr_bpm,
+        max_speed_kmh=step.max_speed_kmh,
+        hr_adjust_s=step.hr_adjust_s,
+    )
+
+
 # --- limits --------------------------------------------------------------------------------
 
 def check_program(program: Program, profile: SpeedProfile) -> None:
@@ -224,13 +276,20 @@ def check_program(program: Program, profile: SpeedProfile) -> None:
                              f"{cap_kmh:g} would loosen the profile's {profile.max_kmh(direction):g} km/h "
                              f"{direction.value} cap ({label}); a program may only tighten it")
     eff = program.effective_profile(profile)
+    hr_limits = [bpm for bpm in (profile.max_hr_bpm, program.max_hr_bpm) if bpm is not None]
     for step in program.steps:
         _check_step(step, eff, _cap_name(program, profile, step.direction), label, program.source)
+        if step.target_hr_bpm is not None and hr_limits and step.target_hr_bpm >= min(hr_limits):
+            raise InputError(program.source, f"{step.path}.target_hr_bpm", f"{step.target_hr_bpm:g} bpm is at "
+                             f"or above the heart-rate limit of {min(hr_limits):g} bpm")
 
 
 def _check_step(step: ProgramStep, eff: SpeedProfile, cap_name: str, label: str, source: str) -> None:
     cap_kmh = eff.max_kmh(step.direction)
-    for key, speed_kmh in (("speed", step.speed_kmh), ("to_speed", step.to_speed_kmh)):
+    guided = step.target_hr_bpm is not None
+    keys = (("min_speed", step.speed_kmh), ("max_speed", step.max_speed_kmh)) if guided else \
+        (("speed", step.speed_kmh), ("to_speed", step.to_speed_kmh))
+    for key, speed_kmh in keys:
         if speed_kmh is None:
             continue
         field = f"{step.path}.{key}_{'mph' if step.in_mph else 'kmh'}"

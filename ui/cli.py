@@ -20,6 +20,7 @@ EXIT_REFUSED = 2
 EXTENSIONS: dict[str, str] = {
     "sim-server": "ui.sim_server",
     "console": "ui.console_cmd",
+    "hr-scan": "ui.hr_scan",
 }
 
 
@@ -68,6 +69,21 @@ def _seed(text: str) -> int:
     return value
 
 
+def _bounded(name: str, low: float, high: float, unit: str):
+    """An argparse type: a number within [low, high], else one line naming the range."""
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+        if not low <= value <= high:  # also refuses nan
+            raise argparse.ArgumentTypeError(f"{text} is outside {low:g}-{high:g} {unit}")
+        return value
+
+    parse.__name__ = name  # argparse names the type in its message
+    return parse
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="retrotread", description="Open treadmill controller for backward walking.")
     parser.add_argument("--version", action=_Version, help="print the version and exit")
@@ -90,6 +106,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--trace", metavar="FILE", help="write a JSON Lines trace")
     run.add_argument("--config", metavar="FILE", help="site configuration (TOML) over config/default.toml")
     run.add_argument("--seed", type=_seed, default=0, help="simulator random seed (default 0)")
+    run.add_argument("--hr", metavar="URL", help="heart-rate source: sim (the simulated person; the default "
+                     "on sim://), ble://AA:BB:CC:DD:EE:FF (a Bluetooth strap; see hr-scan), or none")
+    run.add_argument("--max-hr", type=_bounded("heart rate", 60, 230, "bpm"), metavar="BPM",
+                     help="heart-rate limit for this session (60-230; only tightens the profile's and program's)")
+    run.add_argument("--mass-kg", type=_bounded("mass", 20, 300, "kg"), metavar="KG",
+                     help="the walker's mass for the energy estimate (20-300; default 70 kg, shown as an estimate)")
 
     check = sub.add_parser("check", help="validate interval programs")
     check.add_argument("programs", nargs="+", metavar="PROGRAM")

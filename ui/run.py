@@ -21,7 +21,7 @@ from controller.core import Controller
 from drivers import DriveError, open_drive
 from drivers.base import Direction
 from sim.faults import InjectionSchedule, parse_injection
-from ui.session.host import SessionHost, open_for
+from ui.session.host import SessionHost, open_for, open_heart_rate
 from ui.session.plan import Refused, SessionPlan, plan_session
 from ui.session.progress import ProgressSink
 from ui.session.summary import SummarySink
@@ -50,7 +50,8 @@ def plan_run(args) -> RunPlan:
 
     session = plan_session(config=args.config, program_path=args.program, profile_flag=args.profile,
                            authorization=authorization, driver_url=args.driver,
-                           allow_reverse=args.allow_reverse, seed=args.seed)
+                           allow_reverse=args.allow_reverse, seed=args.seed, hr_url=args.hr,
+                           max_hr_bpm=args.max_hr, mass_kg=args.mass_kg)
     program = session.program
     if program.has_reverse and not args.allow_reverse:
         first = next(step for step in program.steps if step.direction is Direction.REVERSE)
@@ -120,6 +121,18 @@ async def execute(plan: RunPlan, out=None, err=None) -> int:
             trace_file.close()
         await drive.close()
         return EXIT_REFUSED
+    hr_source = None
+    if session.hr_input == "fed":  # a strap: connect before anything moves
+        from drivers.heart_rate import HeartRateError
+
+        try:
+            hr_source = await open_heart_rate(session, clock)
+        except HeartRateError as exc:  # no adapter, strap not found: one line
+            print(f"retrotread: {exc} (nothing moved)", file=err)
+            await drive.close()
+            if trace_file:
+                trace_file.close()
+            return EXIT_REFUSED
     control = None
     if plan.sim_control:
         from sim.control import ControlClient
@@ -130,10 +143,13 @@ async def execute(plan: RunPlan, out=None, err=None) -> int:
         except (ConnectionError, OSError) as exc:
             print(f"retrotread: --sim-control: {exc} (nothing moved)", file=err)
             await drive.close()
+            if hr_source is not None:
+                await hr_source.close()
             if trace_file:
                 trace_file.close()
             return EXIT_REFUSED
-    host = SessionHost(session, drive, clock, schedule=plan.schedule, control=control, drive_open=True)
+    host = SessionHost(session, drive, clock, schedule=plan.schedule, control=control, drive_open=True,
+                       hr_source=hr_source)
     summary = SummarySink(host.t0_s)
     # where sinks are chosen: a new one is one line here
     if trace_file:
@@ -142,17 +158,22 @@ async def execute(plan: RunPlan, out=None, err=None) -> int:
     if not plan.fast:
         host.add_sink(ProgressSink(session.program, out, host.t0_s))
     c = host.controller
+    # one session per run: its start and end go to every sink (the end only when the run ended
+    # as a run does; a crash leaves the session without one, which a record calls interrupted)
+    host.emit({"t": host.t0_s, "event": "session_start", "program": session.program.name,
+               "profile": session.profile_name, "driver": session.driver_url, "person": session.person})
     c.submit(Command(Op.START, source="run"))
     interrupts = _install_interrupts(c)
     gc.freeze()  # start-up's objects (pydantic's, mostly) out of every later collection's way
     try:
         await host.run(host.rest.until(host.view, plan.schedule))
+        code, message = exit_code(c)
+        host.emit({"t": clock.now_s(), "event": "session_end", "reason": message, "exit_code": code})
     finally:
         interrupts()
         if control is not None:
             control.close()
         await host.close()
-    code, message = exit_code(c)
     if plan.fast:
         print(summary.text(), file=out)
     print(f"retrotread: {message}", file=err if code else out)

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 class Severity(enum.Enum):
     ESTOP = "estop"  # a person may be at risk: category-1 stop, latched
     FAULT = "fault"  # the machine is not trustworthy: same stop, latched as a fault
+    STOP = "safety_stop"  # the person needs a rest (S13): a controlled stop, normal deceleration, not latched
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +57,9 @@ class Setup:
     site: SiteConfig
     now_s: float
     ui_heartbeat_timeout_s: float | None = None
+    #: Where the heart rate comes from (S13): "status" (the drive's, e.g. the simulated person),
+    #: "fed" (a strap the session host reads, `Controller.feed_heart_rate`) or "none".
+    hr_input: str = "status"
 
 
 class TickView(Protocol):
@@ -84,6 +88,15 @@ class TickView(Protocol):
     @property
     def latched(self) -> Mapping[str, str]:  # cause -> reason, in order of arrival
         ...
+    @property
+    def raw_heart_rate_bpm(self) -> float | None:  # this tick's reading, not yet judged (S13)
+        ...
+    @property
+    def max_hr_bpm(self) -> float | None:  # the effective heart-rate limit, or None
+        ...
+    @property
+    def hr_guided(self) -> bool:  # the current step is HR-guided
+        ...
 
 
 class Interlock:
@@ -102,6 +115,8 @@ class Interlock:
     #: do anything; None: all. In the others `check` must return None and change nothing, so
     #: the controller skips the call there (the order of the rest is unchanged).
     acts_in: ClassVar[tuple[str, ...] | None] = None
+    #: It reports events of its own (e.g. hr_warning): the controller binds `bind_events(emit)`.
+    emits_events: ClassVar[bool] = False
 
     __slots__ = ("trace_flags", "trace_slot")
 

@@ -13,6 +13,7 @@ from controller.interlocks.comms import CommsWatchdog
 from controller.interlocks.drive_fault import DriveFault
 from controller.interlocks.estop_escalation import EstopEscalation
 from controller.interlocks.fall_stop import FallStop
+from controller.interlocks.heart_rate import HeartRate
 from controller.interlocks.safety_key import SafetyKey
 from controller.interlocks.speed_monitor import SpeedMonitor
 from controller.interlocks.ui_heartbeat import UiHeartbeat
@@ -25,6 +26,7 @@ INTERLOCKS: tuple[type[Interlock], ...] = (
     SpeedMonitor,
     EstopEscalation,
     UiHeartbeat,
+    HeartRate,
 )
 
 #: The interlock flags a trace line carries, in order (`Controller.interlock_flags`).

@@ -262,4 +262,5 @@ def test_trace_keys_and_labels_come_from_the_registry():
     assert TRACE_KEYS == ("safety_key", "fall_stop", "drive_comms", "drive_ok")  # the trace's order
     assert INTERLOCK_LABELS == LABELS == {
         "safety_key": "Safety key", "fall_stop": "Fall-stop harness", "drive_comms": "Drive comms",
-        "drive_fault": "Drive", "speed_monitor": "Speed monitor", "ui_heartbeat": "Console heartbeat"}
+        "drive_fault": "Drive", "speed_monitor": "Speed monitor", "ui_heartbeat": "Console heartbeat",
+        "heart_rate": "Heart rate"}

@@ -31,6 +31,22 @@ IDLE = S.IDLE
 STOP_RETRY_S = 1.0  # a failed reconfiguration of the drive's quick stop is tried again after this
 
 
+async def open_heart_rate(plan: SessionPlan, clock: Clock):
+    """The session's strap, connected (HeartRateError, one line, if it cannot be); None when the
+    heart rate comes with the drive's status (the simulated person) or there is none."""
+    if plan.hr_input != "fed":
+        return None
+    from drivers.heart_rate import open_heart_rate as open_source
+
+    source = open_source(plan.hr_source, clock)
+    try:
+        await source.open()
+    except BaseException:
+        await source.close()
+        raise
+    return source
+
+
 async def open_for(drive: Drive, plan: SessionPlan, profile=None) -> float | None:
     """Open the drive and set its own quick stop for the profile (S5); DriveError if it won't."""
     await drive.open()
@@ -44,15 +60,17 @@ class SessionHost:
 
     def __init__(self, plan: SessionPlan, drive: Drive, clock: Clock, *, sinks: Iterable = (),
                  schedule=None, control=None, ui_heartbeat_timeout_s: float | None = None,
-                 drive_open: bool = False) -> None:
+                 drive_open: bool = False, hr_source=None) -> None:
         self.plan = plan
         self.drive = drive
         self.clock = clock
         self.schedule = schedule  # sim.faults.InjectionSchedule (run --inject), or None
         self.control = control  # a served simulator's control client, or None
+        self.hr_source = hr_source  # a strap (drivers/heart_rate), fed to the controller each tick, or None
         self.controller = Controller(plan.site, plan.profile, plan.program, allow_reverse=plan.allow_reverse,
                                      now_s=clock.now_s(), ui_heartbeat_timeout_s=ui_heartbeat_timeout_s,
-                                     drive_stop_decel_mps2=drive.stop_decel_mps2 if drive_open else None)
+                                     drive_stop_decel_mps2=drive.stop_decel_mps2 if drive_open else None,
+                                     hr_input=plan.hr_input, max_hr_bpm=plan.max_hr_bpm)
         if drive_open:
             self._note_drive()
         self.t0_s = clock.now_s()
@@ -74,10 +92,13 @@ class SessionHost:
 
     # ---- the drive ------------------------------------------------------------------------
     async def open(self) -> None:
-        """Open the drive and set its quick stop for the controller's profile (S5)."""
+        """Open the drive and set its quick stop for the controller's profile (S5), then the
+        heart-rate strap if the session has one."""
         c = self.controller
         c.drive_stop_decel_mps2 = await open_for(self.drive, self.plan, c.profile)
         self._note_drive()
+        if self.hr_source is None:
+            self.hr_source = await open_heart_rate(self.plan, self.clock)
 
     def _note_drive(self) -> None:
         for notice in self.drive.notices:
@@ -90,11 +111,21 @@ class SessionHost:
                               should_stop=should_stop, stats=stats)
 
     async def close(self) -> None:
-        """Close the drive (it keeps a latched stop, S5), then every sink."""
+        """Close the drive (it keeps a latched stop, S5), the strap, then every sink."""
         try:
             await self.drive.close()
         finally:
-            self.close_sinks()
+            try:
+                if self.hr_source is not None:
+                    await self.hr_source.close()
+            finally:
+                self.close_sinks()
+
+    def emit(self, event: dict[str, Any]) -> None:
+        """An event of the host's front end (e.g. session_start, session_end) to every sink now:
+        between ticks, on the control thread."""
+        for on_event in self._event_fns:
+            on_event(event)
 
     def close_sinks(self) -> None:
         for sink in self.sinks:
@@ -113,6 +144,8 @@ class SessionHost:
         """The drive's stop for a new profile, and the injections now due. Returns a coroutine
         when something must be awaited (the drive, or a served simulator)."""
         c = self.controller
+        if self.hr_source is not None:
+            c.feed_heart_rate(self.hr_source.bpm_now(now_s))
         reconfigure = c.state == IDLE and now_s >= self._stop_retry_s and c.drive_stop_refusal() is not None
         schedule = self.schedule
         scheduled = (schedule is not None and (next_s := schedule.next_time_s) is not None

@@ -32,6 +32,26 @@ class SessionPlan:
     allow_reverse: bool = False
     seed: int = 0
     extra: dict[str, Any] = field(default_factory=dict)  # what one front end adds (run: injections, trace)
+    #: The heart-rate source (--hr): "sim", "none" or "ble://ADDRESS"; None: "sim" on the
+    #: simulator, else "none".
+    hr_url: str | None = None
+    max_hr_bpm: float | None = None  # the session's own limit (--max-hr, the person's): S13
+    mass_kg: float | None = None  # for the energy estimate (--mass-kg, the person's); None: 70 kg, estimated
+    person: str | None = None  # the pseudonymous person code (--person)
+
+    @property
+    def hr_source(self) -> str:
+        """The heart-rate source's URL, the default filled in."""
+        if self.hr_url is not None:
+            return self.hr_url
+        return "sim" if self.driver_url.startswith("sim:") else "none"
+
+    @property
+    def hr_input(self) -> str:
+        """How the controller gets the heart rate: "status" (the drive's, the simulated person),
+        "fed" (a strap the host reads) or "none"."""
+        source = self.hr_source
+        return "status" if source == "sim" else "none" if source == "none" else "fed"
 
     @property
     def profile_name(self) -> str:
@@ -67,9 +87,39 @@ def check_against(program: Program, site: SiteConfig, name: str) -> None:
         raise Refused(str(exc)) from None
 
 
+def check_heart_rate(plan: SessionPlan) -> None:
+    """The heart-rate source exists where the session relies on one (S13); Refused if not."""
+    source = plan.hr_source
+    if source not in ("sim", "none"):
+        from drivers.heart_rate import HeartRateError, parse_hr_url
+
+        try:
+            parse_hr_url(source)
+        except HeartRateError as exc:
+            raise Refused(str(exc)) from None
+    if source == "sim" and not plan.driver_url.startswith("sim:"):
+        raise Refused(f"--hr sim: the simulated person exists only on the simulator (sim://), not on "
+                      f"{plan.driver_url}; use --hr ble://ADDRESS or --hr none")
+    if source != "none":
+        return
+    program = plan.program
+    if plan.max_hr_bpm is not None:
+        raise Refused(f"--max-hr {plan.max_hr_bpm:g}: a heart-rate limit needs a heart-rate source "
+                      "(--hr ble://ADDRESS)")
+    if program is not None and program.max_hr_bpm is not None:
+        raise Refused(f"{program.source}: max_hr_bpm: a heart-rate limit needs a heart-rate source "
+                      "(--hr ble://ADDRESS)")
+    if program is not None and program.hr_guided:
+        step = next(step for step in program.steps if step.target_hr_bpm is not None)
+        raise Refused(f"{program.source}: {step.path}.target_hr_bpm: an HR-guided step needs a heart-rate "
+                      "source (--hr ble://ADDRESS)")
+
+
 def plan_session(*, config: str | None, program_path: str | None, profile_flag: str | None,
                  authorization: Callable[[str], str | None], driver_url: str = "sim://",
-                 allow_reverse: bool = False, seed: int = 0) -> SessionPlan:
+                 allow_reverse: bool = False, seed: int = 0, hr_url: str | None = None,
+                 max_hr_bpm: float | None = None, mass_kg: float | None = None,
+                 person: str | None = None) -> SessionPlan:
     """Check everything a session starts from; raise Refused.
 
     `authorization(profile_name)` returns why a profile that needs the operator's
@@ -85,4 +135,7 @@ def plan_session(*, config: str | None, program_path: str | None, profile_flag: 
         raise Refused(why)
     if program is not None:
         check_against(program, site, name)
-    return SessionPlan(site, program, site.profiles[name], driver_url, config, allow_reverse, seed)
+    plan = SessionPlan(site, program, site.profiles[name], driver_url, config, allow_reverse, seed,
+                       hr_url=hr_url, max_hr_bpm=max_hr_bpm, mass_kg=mass_kg, person=person)
+    check_heart_rate(plan)
+    return plan
