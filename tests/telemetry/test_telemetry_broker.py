@@ -1,0 +1,174 @@
+"""Telemetry against brokers as a site runs them, and as they fail: user and password, TLS
+with a CA made here, a wrong password, a wrong CA, a broker that is not there at the start,
+one stopped and restarted mid-run, one that accepts and never answers. In every case the
+session runs to its end, the outage is one line, and no password appears anywhere."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import time
+
+import pytest
+
+from mosquitto import Broker, Subscriber, free_port, make_ca
+from ui.session.telemetry import publisher
+
+TID = "tm-1"
+STATUS, STATE, EVENT = (f"retrotread/{TID}/{leaf}" for leaf in ("status", "state", "event"))
+PASSWORD = "pw-of-tm-1"
+
+
+def wait_until(predicate, timeout_s: float = 15.0, what: str = "") -> None:
+    deadline = time.monotonic() + timeout_s
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not within {timeout_s} s: {what}")
+        time.sleep(0.02)
+
+
+@pytest.fixture
+def secured(tmp_path):
+    b = Broker(tmp_path / "secured", users={TID: PASSWORD, "viewer": "pw-of-viewer"}).start()
+    yield b
+    b.stop()
+
+
+async def test_user_and_password(session, secured):
+    viewer = Subscriber(secured, user="viewer", password="pw-of-viewer")
+    try:
+        s = await session(secured.url_with(TID, PASSWORD))
+        assert s.publisher.connected.wait(5)
+        await s.run_to_end()
+        await s.close()
+        viewer.wait_for(viewer.heard(STATUS, b"offline"))
+        assert viewer.json_on(STATE)[-1]["state"] == "idle" and s.reports == []
+        assert s.host.controller.program_complete
+    finally:
+        viewer.close()
+
+
+async def test_a_wrong_password_is_one_line_and_the_session_goes_on(session, secured):
+    viewer = Subscriber(secured, user="viewer", password="pw-of-viewer")
+    try:
+        s = await session(secured.url_with(TID, "not-the-password"))
+        wait_until(lambda: s.publisher.refused is not None, what="the broker's refusal")
+        await s.run_to_end()
+        await s.close()
+        assert s.host.controller.program_complete
+        [line] = s.reports
+        assert "refused the login" in line and "not authorised" in line.replace("authorized", "authorised")
+        assert "not-the-password" not in line and f"{TID}:***@127.0.0.1" in line
+        assert not [m for m in viewer.messages if m.topic.startswith("retrotread/")]
+    finally:
+        viewer.close()
+
+
+async def test_tls_with_a_ca_made_here_and_an_independent_mosquitto_sub(session, tmp_path):
+    tls = make_ca(tmp_path / "ca")
+    broker = Broker(tmp_path / "tls", tls=tls).start()
+    try:
+        s = await session(broker.url)
+        assert s.publisher.connected.wait(5) and broker.url.startswith("mqtts://")
+        await s.run_to_end()
+        await s.close()
+        # mosquitto_sub, not our code, reads back the retained messages over TLS
+        out = subprocess.run(["mosquitto_sub", "-h", "127.0.0.1", "-p", str(broker.port), "--cafile", str(tls.ca),
+                              "-t", STATUS, "-t", STATE, "-v", "-C", "2", "-W", "10"],
+                             capture_output=True, text=True, timeout=20)
+        lines = dict(line.split(" ", 1) for line in out.stdout.splitlines())
+        assert lines[STATUS] == "offline" and json.loads(lines[STATE])["state"] == "idle", out
+        assert s.reports == []
+    finally:
+        broker.stop()
+
+
+async def test_a_broker_whose_certificate_does_not_verify_is_one_line(session, tmp_path):
+    broker = Broker(tmp_path / "tls", tls=make_ca(tmp_path / "ca")).start()
+    try:
+        other = make_ca(tmp_path / "other-ca")
+        s = await session(f"mqtts://127.0.0.1:{broker.port}?ca={other.ca}")
+        wait_until(lambda: s.reports, what="the outage line")
+        await s.run_to_end()
+        await s.close()
+        assert s.host.controller.program_complete
+        [line] = s.reports
+        assert "cannot reach the broker" in line and "certificate verify failed" in line
+    finally:
+        broker.stop()
+
+
+async def test_no_broker_at_the_start_then_one_appears(session, tmp_path):
+    port = free_port()
+    s = await session(f"mqtt://127.0.0.1:{port}")
+    wait_until(lambda: s.reports, what="the warning")
+    assert "cannot reach the broker at mqtt://127.0.0.1" in s.reports[0] and "goes on" in s.reports[0]
+    await s.run_for(3.0)  # the session goes on without it
+    broker = Broker(tmp_path / "late", port=port).start()
+    try:
+        sub = Subscriber(broker)
+        wait_until(s.publisher.connected.is_set, what="the reconnection (backoff from 1 s)")
+        sub.wait_for(sub.heard(STATE))  # the retained state, republished on connection
+        await s.run_to_end()
+        await s.close()
+        sub.wait_for(sub.heard(STATUS, b"offline"))
+        assert s.host.controller.program_complete
+        assert len(s.reports) == 2 and "reached the broker" in s.reports[1] and "republished" in s.reports[1]
+        sub.close()
+    finally:
+        broker.stop()
+
+
+async def test_the_broker_stopped_and_restarted_mid_run(session, broker, subscriber):
+    s = await session(broker.url)
+    assert s.publisher.connected.wait(5)
+    await s.run_for(3.0)
+    assert s.host.view.state == "running"
+    subscriber.close()
+    broker.stop()  # no persistence: every retained message is gone with it
+    wait_until(lambda: s.reports, what="the outage line")
+    await s.run_for(4.0)  # a step change and a direction change while the broker is away
+    time.sleep(3.5)  # several reconnection attempts fail meanwhile (1 s, then 2 s)
+    assert s.host.view.state in ("reversing", "running")
+    broker.start()
+    late = Subscriber(broker, topics=("retrotread/#", "homeassistant/#"))
+    try:
+        wait_until(s.publisher.connected.is_set, timeout_s=20, what="the reconnection")
+        late.wait_for(late.heard(STATE))
+        late.wait_for(late.heard(STATUS, b"online"))
+        late.wait_for(lambda ms: any(m.topic.startswith("homeassistant/") for m in ms))
+        await s.run_to_end()
+        await s.close()
+        late.wait_for(late.heard(STATUS, b"offline"))
+        assert s.host.controller.program_complete
+        assert len(s.reports) == 2, s.reports  # the outage once, however many retries, and its end
+        assert "lost the broker" in s.reports[0] and "connected again" in s.reports[1]
+        # the events of the outage waited in paho's queue: every event was acknowledged by the broker
+        p = s.publisher
+        assert p.events_published == s.sink.events_submitted and p.events_acked == p.events_published
+        assert p.events_unsent == 0
+    finally:
+        late.close()
+
+
+async def test_a_broker_that_never_answers_costs_the_session_nothing(session, monkeypatch):
+    """A listener whose accept queue is full: connecting hangs until the connect timeout, the
+    publisher's thread with it; the tiny queue overflows and the loss is one line at the end."""
+    monkeypatch.setattr(publisher, "CONNECT_TIMEOUT_S", 1.5)
+    hole = socket.socket()
+    hole.bind(("127.0.0.1", 0))
+    hole.listen(0)
+    filler = socket.create_connection(hole.getsockname(), timeout=1)
+    try:
+        s = await session(f"mqtt://127.0.0.1:{hole.getsockname()[1]}", items=8)
+        await s.run_to_end()  # 20 s of session in a fraction of a second, while the publisher hangs
+        assert s.host.controller.program_complete
+        await s.close()
+        assert s.sink.states_dropped > 0
+        lost = [line for line in s.reports if "dropped" in line]
+        assert len(lost) == 1 and "queue was full" in lost[0]
+        assert any("cannot reach the broker" in line for line in s.reports)
+    finally:
+        filler.close()
+        hole.close()
