@@ -52,6 +52,13 @@ class Snapshot:
     locked: bool = False  # Op.LOCK: every start is refused until Op.UNLOCK
     start_speed_kmh: float = 0.0  # every start and every direction change begins here (S6, S14)
     latched_causes: tuple[str, ...] = ()  # the cause ids of `latched`, in the same order
+    #: S13: the effective limit (None: no limit); "ok", "warning", "lost", "waiting" (no valid
+    #: reading yet) or "none" (no heart-rate source in this session)
+    max_hr_bpm: float | None = None
+    hr_state: str = "none"
+    #: an HR-guided step's target heart rate and speed range
+    target_hr_bpm: float | None = None
+    hr_speed_range_kmh: tuple[float, float] | None = None
 
 
 def _view(step) -> StepView | None:
@@ -103,7 +110,7 @@ def take_snapshot(c) -> Snapshot:
         interlocks=interlocks,
         latched=tuple(c.latched.values()),
         stop_reason=c.stop_reason,
-        heart_rate_bpm=status.heart_rate_bpm if status else None,
+        heart_rate_bpm=c.heart_rate_bpm,
         belt_direction=status.direction.value if status else "none",
         program_has_reverse=c.program.has_reverse if c.program else False,
         step_count=len(steps),
@@ -111,4 +118,8 @@ def take_snapshot(c) -> Snapshot:
         locked=c.locked,
         start_speed_kmh=c.profile.start_speed_kmh,
         latched_causes=tuple(c.latched),
+        max_hr_bpm=c.max_hr_bpm,
+        hr_state=c.heart_rate.state_word if c.heart_rate is not None else "none",
+        target_hr_bpm=step.target_hr_bpm if step is not None else None,
+        hr_speed_range_kmh=(step.speed_kmh, step.max_speed_kmh) if step is not None and step.max_speed_kmh else None,
     )

@@ -121,6 +121,9 @@ class HeartRate(Interlock):
         limit_bpm = view.max_hr_bpm
         if limit_bpm is not None and self.bpm is not None and self.bpm >= limit_bpm:
             return f"heart rate {self.bpm:.0f} bpm is at or above the limit of {limit_bpm:.0f} bpm: rest first"
+        if (self.lost and (limit_bpm is not None or view.hr_guided)
+                and view.now_s - self.lost_since_s >= self.cfg.lost_stop_after_s):
+            return "no valid heart-rate reading: check the strap"
         return None
 
     def panel(self, view: TickView) -> tuple[bool, str]:

@@ -21,6 +21,8 @@ from drivers.units import KMH_PER_MPS
 from sim.drive import from_url
 
 SITE = load_site_config()
+HR_IN_USE = (S.COUNTDOWN, S.RUNNING, S.PAUSED, S.REVERSING)  # where S13 stops act
+HR_JUMP_WINDOW_S = 1.0
 DT_S = 1.0 / SITE.control_rate_hz
 EPS = 1e-9
 FWD, REV, NONE = Direction.FORWARD, Direction.REVERSE, Direction.NONE
@@ -50,7 +52,8 @@ class Bench:
 
     def __init__(self, prog: Program | None, profile: str = "fitness", *, allow_reverse: bool = True,
                  seed: int = 0, site: SiteConfig = SITE, url: str = "sim://",
-                 ui_heartbeat_timeout_s: float | None = None, drive_stops_itself: bool = True) -> None:
+                 ui_heartbeat_timeout_s: float | None = None, drive_stops_itself: bool = True,
+                 hr_input: str = "status", max_hr_bpm: float | None = None) -> None:
         """`drive_stops_itself`: the drive's quick stop is set at connect (S5), as every session
         host does; False stands for a drive whose stop cannot be set (the controller ramps)."""
         self.site = site
@@ -60,7 +63,10 @@ class Bench:
         run_now(self.drive.open())
         self.controller = Controller(site, site.profiles[profile], prog, allow_reverse=allow_reverse,
                                      ui_heartbeat_timeout_s=ui_heartbeat_timeout_s,
-                                     drive_stop_decel_mps2=self.drive.stop_decel_mps2)
+                                     drive_stop_decel_mps2=self.drive.stop_decel_mps2,
+                                     hr_input=hr_input, max_hr_bpm=max_hr_bpm)
+        #: With hr_input "fed": the strap's reading handed to the controller before each tick
+        self.strap_bpm: float | None = None
         self.checker = InvariantChecker(self.controller, site)
         self.events: list[dict] = []
         self.ticks = 0
@@ -81,6 +87,8 @@ class Bench:
     def tick(self) -> None:
         self.clock.advance_to(self.ticks * DT_S)
         now_s = self.clock.now_s()
+        if self.controller.hr_input == "fed":
+            self.controller.feed_heart_rate(self.strap_bpm)
         try:
             status = self.drive.read_now()
         except DriveCommsError:
@@ -168,6 +176,8 @@ class InvariantChecker:
     latch_v0_kmh: float = 0.0
     fall_disarmed: bool = False  # S8: a fall-stop trip disarmed reverse, not armed again since
     hold_start_speed: bool = False  # S14: a manual direction change, no speed key since
+    hr_valid_s: float = 0.0  # S13: the last plausible reading (this checker's own judgement)
+    hr_above: _Timer = field(default_factory=_Timer)
     def check(self, status: DriveStatus | None, cmd: DriveCommand, now_s: float, events=()) -> None:
         c = self.controller
         state = c.state
@@ -295,6 +305,8 @@ class InvariantChecker:
             if elapsed_s >= mon.estop_check_after_s + DT_S and status.belt_kmh > expected + mon.estop_margin_kmh + 0.5:
                 assert cmd.stop_mode is StopMode.COAST and not cmd.run, f"S11 not escalated: {where}"
 
+        self._check_heart_rate(state, cmd, now_s, where)
+
         # bookkeeping for the next tick
         if cmd.run:
             self.last_run_direction = cmd.direction
@@ -307,6 +319,35 @@ class InvariantChecker:
         self.prev_command, self.prev_state, self.prev_t_s = cmd, state, now_s
         if status is not None:
             self.prev_status = status
+
+    def _check_heart_rate(self, state: str, cmd: DriveCommand, now_s: float, where: str) -> None:
+        """S13 from the outside: the raw reading against the limit and the clock."""
+        c = self.controller
+        if c.heart_rate is None:
+            return
+        cfg = self.site.heart_rate
+        raw = c.raw_heart_rate_bpm
+        plausible = raw is not None and cfg.plausible_min_bpm <= raw <= cfg.plausible_max_bpm
+        # a lost or implausible reading never reads as a heart rate, least of all a low one
+        assert c.heart_rate_bpm is None or (plausible and c.heart_rate_bpm == raw), \
+            f"S13 heart rate {c.heart_rate_bpm} from the reading {raw}: {where}"
+        if plausible:
+            self.hr_valid_s = now_s
+        limit = c.max_hr_bpm
+        was_in_use = self.prev_state in HR_IN_USE
+        above_s = self.hr_above.hold(plausible and limit is not None and raw >= limit and was_in_use, now_s)
+        grace_s = HR_JUMP_WINDOW_S + 2 * DT_S + EPS  # a jump is not believed for up to 1 s
+        if above_s > cfg.limit_hold_s + grace_s:
+            assert state not in HR_IN_USE, f"S13 heart rate {raw} over the limit {limit} for {above_s:.1f} s: {where}"
+        lost_s = now_s - self.hr_valid_s
+        if (limit is not None or c.hr_guided) and lost_s > cfg.lost_after_s + cfg.lost_stop_after_s + grace_s:
+            assert state not in HR_IN_USE, f"S13 heart rate lost for {lost_s:.1f} s, still running: {where}"
+        step = c.step
+        if state == S.RUNNING and c.hr_guided and c.speed_override_kmh is None:
+            cap_kmh = c.profile.max_kmh(step.direction)
+            assert step.speed_kmh - EPS <= c.target_kmh <= min(step.max_speed_kmh, cap_kmh) + EPS, \
+                f"S13 HR-guided target {c.target_kmh} outside [{step.speed_kmh}, {step.max_speed_kmh}]: {where}"
+            assert not cmd.run or cmd.direction is step.direction, f"S13 HR-guided step changed direction: {where}"
 
     def _check_plausibility(self, status: DriveStatus, prev: DriveCommand, state: str, now_s: float,
                             where: str) -> None:

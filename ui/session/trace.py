@@ -44,13 +44,9 @@ class TraceSink:
             self._flags = list(flags)
             self._flags_text = (f'"interlocks":{{"safety_key":{_BOOL[key]},"fall_stop":{_BOOL[fall]},'
                                 f'"drive_comms":{_BOOL[comms_ok]},"drive_ok":{_BOOL[drive_ok]}}}}}\n')
-        if last is not None:
-            belt_kmh = last.belt_kmh
-            hr = last.heart_rate_bpm
-            hr_text = "null" if hr is None else f"{hr:.0f}"
-        else:
-            belt_kmh = 0.0
-            hr_text = "null"
+        belt_kmh = last.belt_kmh if last is not None else 0.0
+        hr = v.heart_rate_bpm  # a valid reading (S13), else null
+        hr_text = "null" if hr is None else f"{hr:.0f}"
         self._write(
             f'{{"t":{v.now_s - self.t0_s:.3f},"state":"{state}","direction":"{command.direction._value_}",'
             f'"target_kmh":{target_kmh:.3f},"command_kmh":{command.speed_kmh:.3f},'

@@ -68,10 +68,7 @@ class TickView:
         last = self._controller.status
         return last.belt_kmh if last is not None else 0.0
 
-    @property
-    def heart_rate_bpm(self) -> float | None:
-        last = self._controller.status
-        return last.heart_rate_bpm if last is not None else None
+    heart_rate_bpm = _read("heart_rate_bpm")  # valid readings only (S13); None without one
 
     @property
     def direction(self) -> str:
