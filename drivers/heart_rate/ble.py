@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+from collections.abc import Iterator
 from typing import Any
 
 from bleak import BleakClient
@@ -151,21 +152,22 @@ class BleHeartRateSource:
         self._client = None
         self.drop_count += 1
         log.warning("heart-rate strap %s disconnected; reconnecting in the background", self.address)
-        self._reconnect_task = asyncio.get_running_loop().create_task(self._reconnect())
+        if self._reconnect_task is None or self._reconnect_task.done():  # else that loop goes on
+            self._reconnect_task = asyncio.get_running_loop().create_task(self._reconnect())
 
     async def _reconnect(self) -> None:
         """Retry with backoff until connected or closed; the drop was logged once, the retries
         are logged quietly."""
-        delay_s, max_s = self._retry_s
-        attempts = 0
-        while not self._closing:
+        for attempts, delay_s in enumerate(backoff_s(*self._retry_s), start=1):
             await asyncio.sleep(delay_s)
-            attempts += 1
+            if self._closing:
+                return
             try:
                 await self._connect_once()
             except Exception as exc:  # keep trying: a dead task would mean no strap for good
                 log.debug("strap %s: reconnect attempt %d failed: %s", self.address, attempts, describe(exc))
-                delay_s = min(delay_s * 2, max_s)
+                continue
+            if not self._connected:  # dropped again while subscribing
                 continue
             self.reconnect_count += 1
             log.info("heart-rate strap %s reconnected after %d attempt(s)", self.address, attempts)
@@ -187,6 +189,14 @@ class BleHeartRateSource:
         reading = HeartRateReading(bpm=fields.bpm, contact=fields.contact, rr_s=fields.rr_s,
                                    energy_kj=fields.energy_kj, received_s=received_s)
         self._latest = self._live = reading
+
+
+def backoff_s(first_s: float, max_s: float) -> Iterator[float]:
+    """Waits before each reconnect attempt: first_s, doubling, then max_s for ever."""
+    delay_s = first_s
+    while True:
+        yield delay_s
+        delay_s = min(delay_s * 2, max_s)
 
 
 async def _quietly_disconnect(client: BleakClient) -> None:

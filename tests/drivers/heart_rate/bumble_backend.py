@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from typing import Any
+from collections.abc import Awaitable
+from typing import Any, TypeVar
 
 from bleak.assigned_numbers import gatt_char_props_to_strs
 from bleak.backends.characteristic import BleakGATTCharacteristic
@@ -35,6 +36,7 @@ from bumble.transport.common import AsyncPipeSink
 
 from drivers.heart_rate import BleakBackend
 
+T = TypeVar("T")
 _SERVICE_LIST_TYPES = (
     AdvertisingData.COMPLETE_LIST_OF_16_BIT_SERVICE_CLASS_UUIDS,
     AdvertisingData.INCOMPLETE_LIST_OF_16_BIT_SERVICE_CLASS_UUIDS,
@@ -191,10 +193,21 @@ class BumbleClient(BaseBleakClient):
         self._disconnecting = False
         connection.on(Connection.EVENT_DISCONNECTION, self._on_disconnection)
         try:
-            self.services = await self._discover(connection)
+            self.services = await self._over_link(self._discover(connection), "service discovery")
         except BaseException:
             await self.disconnect()
             raise
+
+    async def _over_link(self, operation: Awaitable[T], what: str) -> T:
+        """Await a GATT operation; a link that drops under it is a BleakError, as with BlueZ
+        (bumble cancels the pending request, which would otherwise look like our own cancel)."""
+        try:
+            return await operation
+        except asyncio.CancelledError:
+            task = asyncio.current_task()
+            if task is not None and task.cancelling():  # a real cancel, from above
+                raise
+            raise BleakError(f"{self.address}: disconnected during {what}") from None
 
     async def _discover(self, connection: Connection) -> BleakGATTServiceCollection:
         peer = Peer(connection)
@@ -246,26 +259,27 @@ class BumbleClient(BaseBleakClient):
     async def read_gatt_char(self, characteristic: BleakGATTCharacteristic, *, use_cached: bool = False,
                              **kwargs: Any) -> bytearray:
         self._require_connection()
-        return bytearray(await characteristic.obj.read_value())
+        return bytearray(await self._over_link(characteristic.obj.read_value(), "a read"))
 
     async def read_gatt_descriptor(self, descriptor: BleakGATTDescriptor, *, use_cached: bool = False,
                                    **kwargs: Any) -> bytearray:
         self._require_connection()
-        return bytearray(await descriptor.obj.read_value())
+        return bytearray(await self._over_link(descriptor.obj.read_value(), "a read"))
 
     async def write_gatt_char(self, characteristic: BleakGATTCharacteristic, data, response: bool) -> None:
         self._require_connection()
-        await characteristic.obj.write_value(bytes(data), with_response=response)
+        await self._over_link(characteristic.obj.write_value(bytes(data), with_response=response), "a write")
 
     async def write_gatt_descriptor(self, descriptor: BleakGATTDescriptor, data) -> None:
         self._require_connection()
-        await descriptor.obj.write_value(bytes(data), with_response=True)
+        await self._over_link(descriptor.obj.write_value(bytes(data), with_response=True), "a write")
 
     async def start_notify(self, characteristic: BleakGATTCharacteristic, callback: NotifyCallback,
                            **kwargs: Any) -> None:
         self._require_connection()
-        await characteristic.obj.subscribe(lambda value: callback(bytearray(value)), prefer_notify=True)
+        await self._over_link(characteristic.obj.subscribe(lambda value: callback(bytearray(value)),
+                                                           prefer_notify=True), "subscribing")
 
     async def stop_notify(self, characteristic: BleakGATTCharacteristic) -> None:
         self._require_connection()
-        await characteristic.obj.unsubscribe()
+        await self._over_link(characteristic.obj.unsubscribe(), "unsubscribing")

@@ -55,6 +55,8 @@ class EmulatedStrap:
         self.name = name
         self.with_hr_service = with_hr_service
         self.comes_back = True          # re-advertise right after a drop
+        self.drops_on_subscribe = 0     # this many subscriptions are answered with a drop
+        self.drops_on_connect = 0       # this many connections are dropped at once
         self.notifications = 0
         self.measurement = gatt.Characteristic(
             gatt.GATT_HEART_RATE_MEASUREMENT_CHARACTERISTIC, gatt.Characteristic.Properties.NOTIFY,
@@ -116,13 +118,19 @@ class EmulatedStrap:
             await connection.disconnect(hci.HCI_ErrorCode.CONNECTION_TIMEOUT_ERROR)
 
     def _on_subscription(self, _connection, notify_enabled: bool, _indicate_enabled: bool) -> None:
-        if notify_enabled:
+        if notify_enabled and self.drops_on_subscribe > 0:
+            self.drops_on_subscribe -= 1
+            asyncio.get_running_loop().create_task(self.drop())
+        elif notify_enabled:
             self._subscribed.set()
         else:
             self._subscribed.clear()
 
     def _on_connection(self, connection: Connection) -> None:
         connection.on(connection.EVENT_DISCONNECTION, self._on_disconnection)
+        if self.drops_on_connect > 0:
+            self.drops_on_connect -= 1
+            asyncio.get_running_loop().create_task(self.drop(comes_back=self.comes_back))
 
     def _on_disconnection(self, _reason: int) -> None:
         self._subscribed.clear()

@@ -15,7 +15,7 @@ import pytest
 
 from controller.clock import SimClock
 from drivers.heart_rate import HeartRateError, open_heart_rate
-from drivers.heart_rate.ble import BleHeartRateSource
+from drivers.heart_rate.ble import RETRY_FIRST_S, RETRY_MAX_S, BleHeartRateSource, backoff_s
 from hr_strap import EmulatedStrap, until
 
 QUICK = dict(scan_s=0.5, retry_first_s=0.01, retry_max_s=0.04, connect_timeout_s=1.0)
@@ -169,6 +169,37 @@ async def test_a_strap_away_for_several_retries_is_logged_once_and_found_when_ba
     drops = [r for r in caplog.records if r.levelno >= logging.WARNING]
     assert [r.message for r in drops] == [f"heart-rate strap {strap.address} disconnected; "
                                           "reconnecting in the background"]
+
+
+async def test_a_strap_that_drops_as_it_is_subscribed_ends_up_connected(strap, sources, clock):
+    strap.drops_on_subscribe = 3  # each time, the drop follows the subscription at once
+    source = sources(strap)
+    await source.open()
+    await until(lambda: strap.drops_on_subscribe == 0)
+    await strap.subscribed()
+    await until(lambda: source.connected)
+    assert (await send(strap, source, 101)).bpm == 101
+    assert source.bpm_now(clock.now_s()) == 101.0
+    assert len(strap.connections) == 1  # one reconnect loop, one connection
+
+
+async def test_a_strap_that_drops_during_reconnection_is_retried_quietly(strap, source, clock, caplog):
+    caplog.set_level(logging.DEBUG, logger="drivers.heart_rate.ble")
+    strap.drops_on_connect = 2  # the next two connections end during service discovery
+    await strap.drop()
+    await until(lambda: strap.drops_on_connect == 0)
+    await until(lambda: source.connected)
+    await strap.subscribed()
+    assert (await send(strap, source, 102)).bpm == 102
+    failed = [r.message for r in caplog.records if "reconnect attempt" in r.message]
+    assert len(failed) == 2 and all("disconnected during service discovery" in m for m in failed)
+    assert source.drop_count == 1  # the reconnection's own drops are not new drops
+    assert [r.levelno for r in caplog.records if "disconnected;" in r.message] == [logging.WARNING]
+
+
+def test_reconnects_back_off_from_half_a_second_doubling_to_five():
+    waits = backoff_s(RETRY_FIRST_S, RETRY_MAX_S)
+    assert [next(waits) for _ in range(7)] == [0.5, 1.0, 2.0, 4.0, 5.0, 5.0, 5.0]
 
 
 async def test_close_stops_reconnecting(strap, source):
