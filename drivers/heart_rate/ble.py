@@ -89,7 +89,8 @@ class BleHeartRateSource:
         except HeartRateError:
             raise
         except Exception as exc:
-            raise HeartRateError(f"--hr {self.name}: {describe(exc)}") from None
+            problem = adapter_problem(exc) or f"cannot connect: {describe(exc)}"
+            raise HeartRateError(f"--hr {self.name}: {problem}") from None
 
     async def close(self) -> None:
         """Stop reconnecting and disconnect; safe to call twice."""

@@ -252,3 +252,13 @@ async def test_a_device_without_the_heart_rate_service_is_refused_and_let_go(air
                                   "is this a heart-rate strap?")
     await until(lambda: other.connections == [])
     assert not source.connected
+
+
+async def test_a_strap_lost_while_connecting_is_one_line_from_open(strap, sources):
+    strap.drops_on_connect = 1
+    source = sources(strap)
+    with pytest.raises(HeartRateError) as refused:
+        await source.open()
+    assert str(refused.value) == (f"--hr ble://{strap.address}: cannot connect: Bluetooth error: "
+                                  f"{strap.address}: disconnected during service discovery")
+    assert not source.connected and source.bpm_now(100.0) is None
