@@ -9,6 +9,7 @@ messages come after the records, as the FIT activity file format allows.
 
 from __future__ import annotations
 
+import math
 import struct
 import uuid
 from datetime import datetime
@@ -26,7 +27,8 @@ RUN_FROM_KMH = {"forward": 7.2, "reverse": 5.9}
 APPLICATION_ID = uuid.uuid5(uuid.NAMESPACE_URL, "retrotread/fit-export").bytes
 DIRECTION_FIELD, STEP_NAME_FIELD = 0, 1
 _MIN_STRING_BYTES = 8  # "forward", "reverse", "none" and the NUL share one record definition
-FIT_EPOCH_UNIX_S = 631065600  # FIT times count from 1989-12-31 00:00 UTC
+FIT_EPOCH_UNIX_S = 631065600
+_EPS_S = 1e-6  # trace times have 3 decimals  # FIT times count from 1989-12-31 00:00 UTC
 # one local message type per message kind (records with and without a heart rate apart), so
 # that no definition has to be repeated between messages of one kind
 _LOCAL = dict(file_id=0, developer=1, field=2, workout=3, workout_step=4, event=5,
@@ -228,8 +230,10 @@ def _lap(number: int, lap: Lap, start_ms: int, sport: str):
                                            _developer_string(STEP_NAME_FIELD, lap.label)],
                          local_id=_LOCAL["lap"])
     message.message_index = number
-    message.timestamp = start_ms + round(lap.end_s * 1000)
-    message.start_time = start_ms + round(lap.start_s * 1000)
+    # FIT times are whole seconds; a record at second k holds the first tick at or after k, so
+    # rounding a lap's ends up keeps each record inside the lap its tick belongs to
+    message.timestamp = start_ms + math.ceil(lap.end_s - _EPS_S) * 1000
+    message.start_time = start_ms + math.ceil(lap.start_s - _EPS_S) * 1000
     message.total_elapsed_time = lap.elapsed_s
     message.total_timer_time = lap.elapsed_s
     message.total_moving_time = lap.moving_s

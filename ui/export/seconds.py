@@ -1,4 +1,5 @@
-"""A session's trace read once, as the exports need it: one row per second and one lap per step.
+"""A session's trace read once, as the exports need it: one row per second and one lap per
+executed step (ui/export/laps.py).
 
 The trace (docs/run.md) has a tick line per control period (50 Hz) and event lines. Distance is
 the belt's: the measured `belt_kmh` integrated over each tick's period (the period since the tick
@@ -18,8 +19,9 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator
 
 from drivers.units import KMH_PER_MPS
+from ui.export.laps import STANDSTILL_KMH, Lap, LapSplitter
 
-STANDSTILL_KMH = 0.05  # at or below: the belt stands (the controller's and the summary's threshold)
+__all__ = ["BadTrace", "Lap", "Second", "TraceSeconds", "mean_moving_kmh"]
 _EPS_S = 1e-6  # trace times have 3 decimals; a tick at 1.000 s is the sample for second 1
 
 
@@ -49,40 +51,6 @@ class Second:
         return self.distance_forward_m + self.distance_backward_m
 
 
-@dataclass(slots=True)
-class Lap:
-    """One executed step: from its `step` event to the next (the last lap runs to the last tick)."""
-
-    index: int | None  # the step's index in the flattened program (None: a trace without steps)
-    name: str
-    direction: str  # the step's: forward or reverse
-    planned_s: float | None
-    start_s: float
-    end_s: float = 0.0
-    distance_m: float = 0.0
-    moving_s: float = 0.0
-    max_kmh: float = 0.0
-    hr_sum: float = 0.0
-    hr_count: int = 0
-    hr_max_bpm: int | None = None
-    incline_sum: float = 0.0
-    ticks: int = 0
-
-    @property
-    def elapsed_s(self) -> float:
-        return self.end_s - self.start_s
-
-    @property
-    def hr_avg_bpm(self) -> float | None:
-        return self.hr_sum / self.hr_count if self.hr_count else None
-
-    @property
-    def label(self) -> str:
-        """The step's name with its direction, as a lap is named in the exports."""
-        word = {"reverse": "backward", "forward": "forward"}.get(self.direction)
-        return f"{self.name} ({word})" if word else self.name
-
-
 @dataclass
 class _Totals:
     forward_m: float = 0.0
@@ -96,11 +64,12 @@ class TraceSeconds:
 
     def __init__(self, trace: Iterable[dict[str, Any]]) -> None:
         self._trace = trace
-        self.laps: list[Lap] = []
+        self._splitter = LapSplitter()
+        self.laps = self._splitter.laps
         self.end_s = 0.0
         self.totals = _Totals()
-        self._names: dict[int, str] = {}  # step index -> name, from the step events
         self._belt_direction = "forward"  # before any command: counted forward (noise only)
+        self._belt_kmh = 0.0
         self._sample: tuple = ()  # the last tick's values, parsed
 
     def __iter__(self) -> Iterator[Second]:
@@ -109,7 +78,8 @@ class TraceSeconds:
         for number, line in enumerate(self._trace, start=1):
             try:
                 if "event" in line:
-                    self._on_event(line)
+                    if line["event"] == "step":
+                        self._splitter.on_step(line, self._belt_direction, self._belt_kmh)
                     continue
                 t_s = float(line["t"])
                 self._on_tick(line, t_s, previous_t)
@@ -124,23 +94,7 @@ class TraceSeconds:
         if previous_t > next_k - 1 + _EPS_S:  # the last tick came after the last whole second
             yield self._row(next_k)
         self.end_s = previous_t
-        self.laps[-1].end_s = previous_t
-
-    def _on_event(self, event: dict[str, Any]) -> None:
-        if event["event"] != "step":
-            return
-        index, t_s = int(event["index"]), float(event["t"])
-        name = str(event.get("name") or f"Step {index}")
-        self._names[index] = name
-        step = dict(index=index, name=name, direction=str(event.get("direction", "")),
-                    planned_s=event.get("duration_s"))
-        if self.laps and self.laps[-1].index is None:  # ticks came before the first step: its lap
-            for key, value in step.items():
-                setattr(self.laps[-1], key, value)
-            return
-        if self.laps:
-            self.laps[-1].end_s = t_s
-        self.laps.append(Lap(**step, start_s=t_s))
+        self._splitter.finish(previous_t)
 
     def _on_tick(self, tick: dict[str, Any], t_s: float, previous_t: float | None) -> None:
         belt_kmh, incline_pct = float(tick["belt_kmh"]), float(tick["incline_pct"])
@@ -149,9 +103,8 @@ class TraceSeconds:
         self._sample = (tick["state"], belt_kmh, float(tick["target_kmh"]), incline_pct, hr_bpm, step)
         if tick["direction"] != "none":
             self._belt_direction = tick["direction"]
-        if not self.laps:  # ticks before any step event (a start refused): one lap for all of it
-            self.laps.append(Lap(index=None, name="Session", direction="", planned_s=None, start_s=t_s))
-        lap = self.laps[-1]
+        self._belt_kmh = belt_kmh
+        lap = self._splitter.lap_for_tick(t_s, tick, self._belt_direction, belt_kmh)
         dt_s = 0.0 if previous_t is None else t_s - previous_t
         metres = belt_kmh / KMH_PER_MPS * dt_s
         totals = self.totals
@@ -178,7 +131,7 @@ class TraceSeconds:
             elapsed_s=k, state=state, direction=self._belt_direction if belt_kmh > STANDSTILL_KMH else "none",
             speed_kmh=belt_kmh, target_kmh=target_kmh, incline_pct=incline_pct, heart_rate_bpm=hr_bpm,
             distance_forward_m=self.totals.forward_m, distance_backward_m=self.totals.backward_m,
-            step=step, step_name="" if step is None else self._names.get(step, ""))
+            step=step, step_name=self._splitter.name_of(step))
 
 
 def mean_moving_kmh(totals: _Totals, direction: str) -> float:

@@ -97,7 +97,9 @@ def run_session(folder: Path, name: str, started: datetime | None = None, **summ
     else:
         program_path = folder / f"{name}.toml"
         program_path.write_text(program, encoding="utf-8")
-    summary_extra.setdefault("program", tomllib.loads(program_path.read_text(encoding="utf-8"))["name"])
+    declared = tomllib.loads(program_path.read_text(encoding="utf-8"))
+    summary_extra.setdefault("program", declared["name"])
+    summary_extra.setdefault("profile", declared.get("profile", "fitness"))
     trace_path = folder / f"{name}.jsonl"
     argv = [sys.executable, "-m", "ui.cli", "run", str(program_path), "--allow-reverse", "--fast",
             "--trace", str(trace_path), *extra]
@@ -134,12 +136,27 @@ def belt_distances_m(lines: list[dict[str, Any]]) -> dict[str, float]:
 
 
 def executed_steps(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One entry per `step` event: index, name, direction, planned_s, start and end time."""
-    ticks_end = [line["t"] for line in lines if "event" not in line][-1]
-    steps = [dict(index=e["index"], name=e["name"], direction=e["direction"], planned_s=e["duration_s"],
-                  start_s=e["t"]) for e in lines if e.get("event") == "step"]
-    for step, following in zip(steps, steps[1:] + [None]):
-        step["end_s"] = following["start_s"] if following else ticks_end
+    """One entry per `step` event: index, name, direction, planned_s, start and end time. A step
+    that turns the belt round starts once the belt has stopped (or runs its way): until then the
+    belt is still slowing down for the step before."""
+    steps, pending = [], None
+    belt_direction, belt_kmh = "forward", 0.0
+    for line in lines:
+        if line.get("event") == "step":
+            step = dict(index=line["index"], name=line["name"], direction=line["direction"],
+                        planned_s=line["duration_s"], start_s=line["t"])
+            steps.append(step)
+            turning = belt_kmh > STANDSTILL_KMH and step["direction"] != belt_direction
+            pending = step if turning else None
+        elif "event" not in line:
+            if line["direction"] != "none":
+                belt_direction = line["direction"]
+            belt_kmh = line["belt_kmh"]
+            if pending and (belt_kmh <= STANDSTILL_KMH or belt_direction == pending["direction"]):
+                pending["start_s"], pending = line["t"], None
+    ends = [following["start_s"] for following in steps[1:]] + [[line["t"] for line in lines if "event" not in line][-1]]
+    for step, end_s in zip(steps, ends):
+        step["end_s"] = end_s
     return steps
 
 
@@ -158,7 +175,7 @@ def summary_from_trace(lines: list[dict[str, Any]], *, started: datetime, person
             moving[direction] += tick["t"] - previous["t"]
     distances = belt_distances_m(lines)
     hrs = [tick["heart_rate_bpm"] for tick in ticks if tick["heart_rate_bpm"] is not None]
-    stops = [dict(t_s=e["t"], kind=e["event"], reason=e.get("reason", "operator stop"))
+    stops = [dict(time_s=e["t"], kind=e["event"], reason=e.get("reason", "operator stop"))
              for e in lines if e.get("event") in ("estop", "fault", "operator_stop")]
     complete = any(e.get("event") == "program_complete" for e in lines)
     mass_kg = 70.0

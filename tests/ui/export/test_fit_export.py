@@ -116,6 +116,16 @@ def test_fitdecode_reads_the_same_activity(session, exported):
     assert any(record.get("heart_rate") is not None for record in messages["record"]) == had_hr
 
 
+def test_a_lap_holds_only_its_own_direction(session, exported):
+    """The belt slowing down before a reversal is the step before's: within a lap, the records
+    show the lap's direction or a standing belt."""
+    messages = fitdecode_read(exported)
+    records = messages["record"]
+    for lap in messages["lap"]:
+        inside = [r["direction"] for r in records if lap["start_time"] <= r["timestamp"] < lap["timestamp"]]
+        assert inside and set(inside) <= {lap["direction"], "none"}, (lap["step_name"], set(inside))
+
+
 def test_records_follow_the_belt_second_by_second(session, exported):
     """Each record's speed and direction are the trace's at that second (the belt's direction)."""
     from export_support import ticks_per_second
@@ -150,3 +160,16 @@ def test_a_trace_without_ticks_is_refused_and_the_old_file_kept(sessions, tmp_pa
         write_fit(session.summary, iter(session.lines[:4] + [{"t": 1.0, "state": "running"}]), path)
     assert path.read_bytes() == b"earlier export"
     assert [p.name for p in tmp_path.iterdir()] == ["kept.fit"]
+
+
+def test_a_session_that_never_moved_still_makes_a_whole_activity(sessions, tmp_path):
+    """A start refused (the key out): idle ticks only, no step ran. One lap, no distance."""
+    session = sessions["hr_walk"]
+    ticks = [{**tick, "state": "idle", "direction": "none", "belt_kmh": 0.0, "step": None}
+             for tick in session.ticks[:500]]
+    path = tmp_path / "idle.fit"
+    write_fit(session.summary, iter(ticks), path)
+    messages = garmin_read(path)
+    (fit_session,) = messages["session_mesgs"]
+    assert (fit_session["num_laps"], fit_session["total_distance"], fit_session["sport"]) == (1, 0.0, "walking")
+    assert len(messages["record_mesgs"]) == expected_rows(ticks)
