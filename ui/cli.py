@@ -21,6 +21,7 @@ EXTENSIONS: dict[str, str] = {
     "sim-server": "ui.sim_server",
     "console": "ui.console_cmd",
     "hr-scan": "ui.hr_scan",
+    "sessions": "ui.sessions_cmd",
 }
 
 
@@ -112,6 +113,12 @@ def build_parser() -> argparse.ArgumentParser:
                      help="heart-rate limit for this session (60-230; only tightens the profile's and program's)")
     run.add_argument("--mass-kg", type=_bounded("mass", 20, 300, "kg"), metavar="KG",
                      help="the walker's mass for the energy estimate (20-300; default 70 kg, shown as an estimate)")
+    run.add_argument("--person", metavar="CODE", help="the person's pseudonymous code (letters, digits, _ or -, up "
+                     "to 32): the session is recorded under it")
+    run.add_argument("--record", action=argparse.BooleanOptionalAction, default=None,
+                     help="record the session in the data folder (default: real-time runs are recorded, --fast not)")
+    run.add_argument("--data-dir", metavar="DIR", help="the records' folder (default: $RETROTREAD_DATA, else "
+                     "~/.local/share/retrotread)")
 
     check = sub.add_parser("check", help="validate interval programs")
     check.add_argument("programs", nargs="+", metavar="PROGRAM")

@@ -24,6 +24,9 @@ from sim.faults import InjectionSchedule, parse_injection
 from ui.session.host import SessionHost, open_for, open_heart_rate
 from ui.session.plan import Refused, SessionPlan, plan_session
 from ui.session.progress import ProgressSink
+from ui.session.records import StoreError
+from ui.session.records.planning import open_records, person_figures
+from ui.session.records.recorder import recording_sink
 from ui.session.summary import SummarySink
 from ui.session.trace import TraceSink
 
@@ -40,6 +43,7 @@ class RunPlan:
     schedule: InjectionSchedule
     trace_path: Path | None
     sim_control: tuple[str, int] | None = None  # a served simulator's control unit, for --inject
+    records: object | None = None  # the Store the session is recorded into (--record), or None
 
 
 def plan_run(args) -> RunPlan:
@@ -48,10 +52,14 @@ def plan_run(args) -> RunPlan:
         return None if args.authorize_athlete else \
             f"profile {name!r} needs operator authorisation: add --authorize-athlete"
 
+    try:  # the person's stored mass and heart-rate limit, under the flags'
+        mass_kg, max_hr_bpm = person_figures(args.data_dir, args.person, args.mass_kg, args.max_hr)
+    except StoreError as exc:
+        raise Refused(str(exc)) from None
     session = plan_session(config=args.config, program_path=args.program, profile_flag=args.profile,
                            authorization=authorization, driver_url=args.driver,
                            allow_reverse=args.allow_reverse, seed=args.seed, hr_url=args.hr,
-                           max_hr_bpm=args.max_hr, mass_kg=args.mass_kg)
+                           max_hr_bpm=max_hr_bpm, mass_kg=mass_kg, person=args.person)
     program = session.program
     if program.has_reverse and not args.allow_reverse:
         first = next(step for step in program.steps if step.direction is Direction.REVERSE)
@@ -72,8 +80,13 @@ def plan_run(args) -> RunPlan:
             injections.append(parse_injection(text))
         except ValueError as exc:
             raise Refused(str(exc) if str(exc).startswith("--inject") else f"--inject {text}: {exc}") from None
+    record = args.record if args.record is not None else not args.fast  # real time records by default
+    try:  # last: every other check has passed
+        records = open_records(args.data_dir) if record else None
+    except StoreError as exc:
+        raise Refused(str(exc)) from None
     return RunPlan(session, args.fast, InjectionSchedule(injections), Path(args.trace) if args.trace else None,
-                   sim_control)
+                   sim_control, records)
 
 
 def _parse_host_port(text: str) -> tuple[str, int]:
@@ -150,18 +163,23 @@ async def execute(plan: RunPlan, out=None, err=None) -> int:
             return EXIT_REFUSED
     host = SessionHost(session, drive, clock, schedule=plan.schedule, control=control, drive_open=True,
                        hr_source=hr_source)
-    summary = SummarySink(host.t0_s)
+    summary = SummarySink(host.t0_s, mass_kg=session.mass_kg)
     # where sinks are chosen: a new one is one line here
     if trace_file:
         host.add_sink(TraceSink(trace_file, host.t0_s, owns_stream=True))
     host.add_sink(summary)
     if not plan.fast:
         host.add_sink(ProgressSink(session.program, out, host.t0_s))
+    recording = recording_sink(plan.records, realtime=not plan.fast, report=lambda text: print(
+        f"retrotread: {text}", file=err)) if plan.records is not None else None
+    if recording is not None:
+        host.add_sink(recording)
     c = host.controller
     # one session per run: its start and end go to every sink (the end only when the run ended
     # as a run does; a crash leaves the session without one, which a record calls interrupted)
     host.emit({"t": host.t0_s, "event": "session_start", "program": session.program.name,
-               "profile": session.profile_name, "driver": session.driver_url, "person": session.person})
+               "profile": session.profile_name, "driver": session.driver_url, "person": session.person,
+               **({"mass_kg": session.mass_kg} if session.mass_kg is not None else {})})
     c.submit(Command(Op.START, source="run"))
     interrupts = _install_interrupts(c)
     gc.freeze()  # start-up's objects (pydantic's, mostly) out of every later collection's way
@@ -176,6 +194,8 @@ async def execute(plan: RunPlan, out=None, err=None) -> int:
         await host.close()
     if plan.fast:
         print(summary.text(), file=out)
+    if recording is not None and recording.recorder.ids:
+        print(f"retrotread: recorded as session {recording.recorder.ids[-1]} in {plan.records.folder}", file=out)
     print(f"retrotread: {message}", file=err if code else out)
     return code
 

@@ -191,7 +191,7 @@ class Session:
             "distance_backward_m": round(totals.distance_m["reverse"], 1),
             "time_forward_s": round(totals.time_s["forward"], 1),
             "time_backward_s": round(totals.time_s["reverse"], 1),
-            "stops": list(totals.stops),
+            "stops": totals.stop_lines(),
         }
         event = {"t": now_s, "event": "session_end", "reason": reason}
         if self.recorder is not None:
