@@ -60,6 +60,7 @@ class Controller(OperatorCommands):
         self.now_s = now_s
         self._last_s: float | None = None
         self.status: DriveStatus | None = None
+        self.fresh_status: DriveStatus | None = None
         self.reverse_armed = allow_reverse
         self.exchange_ok = False  # this tick's read and the last write both succeeded
         self.interlock_state = S.IDLE  # the state as this tick's status checks began
@@ -104,7 +105,7 @@ class Controller(OperatorCommands):
         """This tick's heart-rate reading as it came, before S13 judges it."""
         if self.hr_input == "fed":
             return self.fed_heart_rate_bpm
-        status = self.status
+        status = self.fresh_status  # never the last good read's: a lost signal is not its last value
         return status.heart_rate_bpm if status is not None and self.hr_input == "status" else None
 
     @property
@@ -165,6 +166,7 @@ class Controller(OperatorCommands):
             dt_s = 0.1
         self._last_s = self.now_s = now_s
         self.exchange_ok = status is not None and not self._write_failed
+        self.fresh_status = status  # this tick's read, or None: no news (the heart rate is then unknown)
         self._write_failed = False
         for check in self._exchange_checks:
             if (trip := check(self)) is not None:

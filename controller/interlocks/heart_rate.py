@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from controller.interlocks.base import Interlock, Setup, Severity, Trip, TickView
+from controller.interlocks.base import Interlock, Phase, Setup, Severity, Trip, TickView
 from controller.states import COUNTDOWN, PAUSED, REVERSING, RUNNING
 
 CAUSE = "heart_rate"
@@ -33,6 +33,9 @@ class HeartRate(Interlock):
     name = CAUSE
     label = "Heart rate"
     causes = {CAUSE: Severity.STOP}
+    #: Every tick, after the commands: a strap is read whether or not the drive answered, and a
+    #: tick without a fresh status has no heart rate from the drive (never its last value).
+    phase = Phase.AFTER_COMMANDS
     blocks_start = True  # not while at or above the limit (a lost signal alone does not block)
     emits_events = True
     __slots__ = ("cfg", "bpm", "bpm_last", "valid_s", "lost", "lost_since_s", "above_since_s", "warned", "emit")
@@ -82,13 +85,15 @@ class HeartRate(Interlock):
             self.emit("hr_lost", reason=f"no valid heart-rate reading for {cfg.lost_after_s:g} s",
                       cue="Heart-rate signal lost: check the strap")
         limit_bpm = view.max_hr_bpm
-        in_use = view.interlock_state in IN_USE
+        in_use = view.state in IN_USE
         if bpm is not None and limit_bpm is not None:
             trip = self._judge_limit(bpm, limit_bpm, now_s, in_use)
             if trip is not None:
                 return trip
-        elif bpm is None:
+        elif not in_use:
             self.above_since_s = None
+        # a moment without a valid reading (a spike, a dropout) neither confirms nor ends a spell
+        # over the limit: only a valid reading below it does, else spikes could hold off the stop
         if (self.lost and in_use and (limit_bpm is not None or view.hr_guided)
                 and now_s - self.lost_since_s >= cfg.lost_stop_after_s):
             lost_s = now_s - self.valid_s

@@ -45,6 +45,11 @@ def programs(draw, profile_name: str, first_direction: str | None = None):
             step["to_speed_kmh"] = draw(st.floats(profile.start_speed_kmh, cap))
         if draw(st.booleans()):
             step["incline_pct"] = draw(st.floats(0.0, profile.incline_max_pct))
+        if draw(st.integers(0, 3)) == 0:  # an HR-guided step (S13) in place of the plain one
+            low = draw(st.floats(profile.start_speed_kmh, cap - 0.2))
+            step = {"direction": direction, "target_hr_bpm": draw(st.integers(90, 140)), "min_speed_kmh": low,
+                    "max_speed_kmh": draw(st.floats(low + 0.1, cap)), "hr_adjust_s": draw(st.floats(7.0, 15.0)),
+                    "duration_s": draw(st.floats(10.0, 60.0))}
         steps.append(step)
     return parse_program({"name": "random", "steps": steps}, "<hypothesis>")
 
@@ -53,8 +58,11 @@ class SafetyMachine(RuleBasedStateMachine):
     @initialize(data=st.data(), profile=st.sampled_from(["rehab", "fitness", "athlete"]),
                 allow_reverse=st.booleans(), fitted=st.booleans(), manual=st.booleans(),
                 seed=st.integers(0, 2**16), reverse_ready=st.booleans(),
-                drive_stops_itself=st.sampled_from([True, True, True, False]))
-    def setup(self, data, profile, allow_reverse, fitted, manual, seed, reverse_ready, drive_stops_itself):
+                drive_stops_itself=st.sampled_from([True, True, True, False]),
+                hr_input=st.sampled_from(["status", "fed"]),
+                max_hr_bpm=st.one_of(st.none(), st.integers(100, 200).map(float)))
+    def setup(self, data, profile, allow_reverse, fitted, manual, seed, reverse_ready, drive_stops_itself,
+              hr_input, max_hr_bpm):
         # Half the examples start with everything a backward start needs (reverse allowed, a
         # fall-stop fitted and armed, reverse first): left to chance, only ~3 % ran in reverse.
         if reverse_ready:
@@ -62,7 +70,8 @@ class SafetyMachine(RuleBasedStateMachine):
         prog = None if manual else data.draw(programs(profile, "reverse" if reverse_ready else None))
         url = "sim://" if fitted else "sim://?fall_stop=none"
         self.bench = Bench(prog, profile, allow_reverse=allow_reverse, seed=seed, url=url,
-                           drive_stops_itself=drive_stops_itself)
+                           drive_stops_itself=drive_stops_itself, hr_input=hr_input, max_hr_bpm=max_hr_bpm)
+        self.bench.strap_bpm = 90.0
         if reverse_ready:
             self.bench.submit(Op.ARM_REVERSE, True)
             if manual:
@@ -102,9 +111,30 @@ class SafetyMachine(RuleBasedStateMachine):
     def inject(self, event):
         self.bench.inject(event)
 
-    @rule(bpm=st.integers(40, 220))
+    @rule(bpm=st.one_of(st.none(), st.integers(0, 260).map(float)))
     def heart_rate(self, bpm):
-        self.bench.inject("hr", float(bpm))
+        """A reading from the simulated person (20-250 there) or the strap: any value, or none."""
+        bench = self.bench
+        if bench.controller.hr_input == "fed":
+            bench.strap_bpm = bpm
+        elif bpm is not None and 20 <= bpm <= 250:
+            bench.inject("hr", bpm)
+
+    @precondition(lambda self: hasattr(self, "bench") and self.bench.controller.hr_input == "fed")
+    @rule(start=st.integers(60, 180), end=st.integers(60, 230), seconds=st.integers(5, 40),
+          dropouts=st.lists(st.integers(0, 2000), max_size=4), spikes=st.lists(st.integers(0, 2000), max_size=4))
+    def heart_rate_trace(self, start, end, seconds, dropouts, spikes):
+        """A strap's trace: a slow drift (over the limit, or not), with dropouts and spikes."""
+        bench = self.bench
+        ticks = seconds * 50
+        for n in range(ticks):
+            bpm = start + (end - start) * n / ticks
+            if any(d <= n < d + 300 for d in dropouts):  # 6 s without a reading
+                bpm = None
+            elif n in spikes:
+                bpm = bpm + 80  # one tick of nonsense
+            bench.strap_bpm = bpm
+            bench.tick()
 
     @precondition(lambda self: hasattr(self, "bench") and self.bench.state in STOPPING_STATES)
     @rule(fault=st.sampled_from(WORLD_EVENTS), ticks=st.integers(0, 30))

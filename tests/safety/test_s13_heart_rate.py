@@ -60,7 +60,8 @@ def test_s13_a_start_is_refused_while_the_heart_rate_is_at_the_limit():
     bench.run_s(1.0)
     assert bench.state == S.IDLE
     assert "heart rate" in bench.events_of("refused")[-1]["reason"]
-    bench.strap_bpm = 110.0  # rested
+    bench.strap_bpm = 110.0  # rested (a fall of 45 bpm at once is believed after 1 s)
+    bench.run_s(2.0)
     bench.submit(Op.START)
     assert bench.run_until(lambda b: b.state == S.RUNNING, 10.0)
 
