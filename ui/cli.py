@@ -22,6 +22,9 @@ EXTENSIONS: dict[str, str] = {
     "console": "ui.console_cmd",
     "hr-scan": "ui.hr_scan",
     "sessions": "ui.sessions_cmd",
+    "report": "ui.report_cmd",
+    "fleet": "ui.fleet_cmd",
+    "fleet-sim": "ui.fleet_sim",
 }
 
 
@@ -119,6 +122,10 @@ def build_parser() -> argparse.ArgumentParser:
                      help="record the session in the data folder (default: real-time runs are recorded, --fast not)")
     run.add_argument("--data-dir", metavar="DIR", help="the records' folder (default: $RETROTREAD_DATA, else "
                      "~/.local/share/retrotread)")
+    run.add_argument("--mqtt", metavar="URL", help="publish telemetry to this broker: mqtt://[user[:password]@]host"
+                     "[:port] or mqtts://... (docs/telemetry.md); a broker that is down never stops the run")
+    run.add_argument("--treadmill-id", metavar="ID", help="this treadmill's id in the topics ([a-z0-9_-], up to 32; "
+                     "default: the host name)")
 
     check = sub.add_parser("check", help="validate interval programs")
     check.add_argument("programs", nargs="+", metavar="PROGRAM")

@@ -28,6 +28,7 @@ from ui.session.records import StoreError
 from ui.session.records.planning import open_records, person_figures
 from ui.session.records.recorder import recording_sink
 from ui.session.summary import SummarySink
+from ui.session.telemetry import open_telemetry, plan_telemetry
 from ui.session.trace import TraceSink
 
 EXIT_COMPLETED, EXIT_REFUSED, EXIT_STOPPED = 0, 2, 3
@@ -44,6 +45,7 @@ class RunPlan:
     trace_path: Path | None
     sim_control: tuple[str, int] | None = None  # a served simulator's control unit, for --inject
     records: object | None = None  # the Store the session is recorded into (--record), or None
+    telemetry: object | None = None  # TelemetrySettings (--mqtt or the site's [telemetry]), or None
 
 
 def plan_run(args) -> RunPlan:
@@ -80,13 +82,16 @@ def plan_run(args) -> RunPlan:
             injections.append(parse_injection(text))
         except ValueError as exc:
             raise Refused(str(exc) if str(exc).startswith("--inject") else f"--inject {text}: {exc}") from None
+    if args.fast and args.mqtt:
+        raise Refused("--mqtt: telemetry is for real-time runs; a --fast rehearsal publishes nothing")
+    telemetry = None if args.fast else plan_telemetry(mqtt=args.mqtt, treadmill_id=args.treadmill_id, plan=session)
     record = args.record if args.record is not None else not args.fast  # real time records by default
     try:  # last: every other check has passed
         records = open_records(args.data_dir) if record else None
     except StoreError as exc:
         raise Refused(str(exc)) from None
     return RunPlan(session, args.fast, InjectionSchedule(injections), Path(args.trace) if args.trace else None,
-                   sim_control, records)
+                   sim_control, records, telemetry)
 
 
 def _parse_host_port(text: str) -> tuple[str, int]:
@@ -174,6 +179,9 @@ async def execute(plan: RunPlan, out=None, err=None) -> int:
         f"retrotread: {text}", file=err)) if plan.records is not None else None
     if recording is not None:
         host.add_sink(recording)
+    if plan.telemetry is not None:  # a broker that is down is one line on stderr, never a stop
+        host.add_sink(open_telemetry(plan.telemetry, t0_s=host.t0_s, now_s=clock.now_s(), report=lambda text: print(
+            f"retrotread: {text}", file=err, flush=True)))
     c = host.controller
     # one session per run: its start and end go to every sink (the end only when the run ended
     # as a run does; a crash leaves the session without one, which a record calls interrupted)

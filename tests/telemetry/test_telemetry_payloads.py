@@ -15,8 +15,8 @@ REQUIRED = {"name", "unique_id", "state_topic", "value_template", "availability_
 
 def _state(**changes) -> tuple:
     values = dict(ts=1_800_000_000.123456, state="running", direction="reverse", upcoming_direction="reverse",
-                  belt_kmh=1.49999, target_kmh=1.5, incline_pct=0.0, heart_rate_bpm=101.6, program="P",
-                  step=2, step_name="Back", elapsed_s=12.3456, remaining_s=30.04, distance_forward_m=5.555,
+                  belt_direction="reverse", belt_kmh=1.49999, target_kmh=1.5, incline_pct=0.0, heart_rate_bpm=101.6,
+                  program="P", step=2, step_name="Back", elapsed_s=12.3456, remaining_s=30.04, distance_forward_m=5.555,
                   distance_backward_m=1.0, interlocks=tuple(True for _ in TRACE_KEYS), stop_reason=None)
     values.update(changes)
     return tuple(values[name] for name in STATE_FIELDS)

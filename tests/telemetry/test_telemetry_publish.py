@@ -13,7 +13,7 @@ import pytest
 
 from controller.interlocks import TRACE_KEYS
 from mosquitto import Subscriber
-from conftest import WALL0_S
+from telemetry_support import WALL0_S
 from ui.session.rest import MOVING_STATES
 from ui.session.summary import SummarySink
 from ui.session.telemetry.discovery import discovery_configs
@@ -21,6 +21,7 @@ from ui.session.telemetry.payloads import STATE_FIELDS
 
 TID = "tm-1"
 STATUS, STATE, EVENT, SESSION = (f"retrotread/{TID}/{leaf}" for leaf in ("status", "state", "event", "session"))
+EXTENSIONS = {"upcoming_direction", "belt_direction"}  # docs/telemetry.md
 DESIGN_FIELDS = {"ts", "state", "direction", "belt_kmh", "target_kmh", "incline_pct", "heart_rate_bpm", "program",
                  "step", "step_name", "elapsed_s", "remaining_s", "distance_forward_m", "distance_backward_m",
                  "interlocks", "stop_reason"}
@@ -56,8 +57,8 @@ async def test_status_state_and_events_follow_the_contract(session, broker, subs
     s, recorder, summary = await _walk(session, broker, subscriber)
     assert [m.payload for m in subscriber.on(STATUS)] == [b"online", b"offline"]
     states = subscriber.json_on(STATE)
-    assert all(set(state) == DESIGN_FIELDS | {"upcoming_direction"} for state in states)
-    assert set(STATE_FIELDS) == DESIGN_FIELDS | {"upcoming_direction"}
+    assert all(set(state) == DESIGN_FIELDS | EXTENSIONS for state in states)
+    assert set(STATE_FIELDS) == DESIGN_FIELDS | EXTENSIONS
 
     # every trace event, in order, at QoS 1, with its Unix time
     events = subscriber.json_on(EVENT)

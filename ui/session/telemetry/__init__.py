@@ -21,18 +21,20 @@ belt; a broker that is down or slow costs the control thread one `put_nowait` pe
 from __future__ import annotations
 
 from ui.session.plan import Refused
-from ui.session.telemetry.settings import TelemetrySettings, resolve
-from ui.session.telemetry.sink import TelemetrySink, open_telemetry
-from ui.session.telemetry.url import TelemetryInputError, hide_password
 
-__all__ = ["TelemetrySettings", "TelemetrySink", "open_telemetry", "plan_telemetry"]
+__all__ = ["open_telemetry", "plan_telemetry"]
 
 
 def plan_telemetry(*, mqtt: str | None, treadmill_id: str | None, plan=None, site=None,
-                   site_file: str | None = None) -> TelemetrySettings | None:
+                   site_file: str | None = None):
     """The session's telemetry settings (None: no telemetry). `plan` is a SessionPlan (or give
     `site` and `site_file`). Raises Refused (one line naming the flag, or the file and field).
     A password typed in --mqtt is blanked from the process's command line here."""
+    if mqtt is None and treadmill_id is None and getattr(plan.site if plan else site, "telemetry", None) is None:
+        return None  # the usual run: nothing of this package is even imported
+    from ui.session.telemetry.settings import resolve
+    from ui.session.telemetry.url import TelemetryInputError, hide_password
+
     if plan is not None:
         site, site_file = plan.site, plan.site_file
     if mqtt is not None:
@@ -42,3 +44,10 @@ def plan_telemetry(*, mqtt: str | None, treadmill_id: str | None, plan=None, sit
                        site_file=site_file)
     except TelemetryInputError as exc:
         raise Refused(str(exc)) from None
+
+
+def open_telemetry(settings, **options):
+    """A started publisher and its sink (sink.open_telemetry, imported on first use)."""
+    from ui.session.telemetry.sink import open_telemetry as open_sink
+
+    return open_sink(settings, **options)

@@ -5,8 +5,10 @@
     retrotread/<id>/event     JSON, QoS 1: a trace event plus `ts`
     retrotread/<id>/session   JSON, QoS 1: the session summary, without the person code
 
-Extension (docs/telemetry.md): `state` also carries `upcoming_direction`, the way the belt
-will run after a countdown or a direction change, so that a fleet view can announce it.
+Extensions (docs/telemetry.md): `state` also carries `upcoming_direction`, the way the belt
+will run after a countdown or a direction change, and `belt_direction`, the way the belt is
+measured to run (`none` at standstill): during an e-stop the command reads `none` at once
+while the belt runs down, and a fleet view says which way it still goes.
 """
 
 from __future__ import annotations
@@ -21,8 +23,8 @@ ONLINE, OFFLINE = b"online", b"offline"
 
 #: The order of a state snapshot's values (the control thread builds the tuple, the publisher
 #: thread the JSON).
-STATE_FIELDS = ("ts", "state", "direction", "upcoming_direction", "belt_kmh", "target_kmh", "incline_pct",
-                "heart_rate_bpm", "program", "step", "step_name", "elapsed_s", "remaining_s",
+STATE_FIELDS = ("ts", "state", "direction", "upcoming_direction", "belt_direction", "belt_kmh", "target_kmh",
+                "incline_pct", "heart_rate_bpm", "program", "step", "step_name", "elapsed_s", "remaining_s",
                 "distance_forward_m", "distance_backward_m", "interlocks", "stop_reason")
 #: Fields rounded for the wire: 3 decimals of km/h is 1 mm/s, and nobody reads more.
 _ROUND = {"belt_kmh": 3, "target_kmh": 3, "incline_pct": 2, "elapsed_s": 2, "remaining_s": 1,

@@ -44,7 +44,7 @@ class TelemetrySink:
         self._view = None
         self._program = None
         self._left_after: list[float] = []  # per step index: the program's time after that step
-        self._closed = False
+        self._closed = self._ended = False
 
     # ---- the control thread ---------------------------------------------------------------
     def on_event(self, event: dict[str, Any]) -> None:
@@ -77,16 +77,21 @@ class TelemetrySink:
 
     def close(self) -> None:
         """The final state, then the publisher's `offline` and disconnect; loss reported once."""
+        self.close_begin()
+        if not self._ended:
+            self._ended = True
+            self.publisher.close_end()
+            self.report_loss()
+
+    def close_begin(self) -> None:
+        """The first half of close, which never waits (to close many sinks at once): the final
+        state and the publisher's cue to finish."""
         if self._closed:
             return
         self._closed = True
         if self._view is not None:
             self._put_state(self._view)
-        self.close_publisher()
-        self.report_loss()
-
-    def close_publisher(self) -> None:
-        self.publisher.close()
+        self.publisher.close_begin()
 
     def report_loss(self) -> None:
         lost = []
@@ -117,8 +122,10 @@ class TelemetrySink:
             remaining_s = max(0.0, step.duration_s - v.step_elapsed_s) + self._left_after[index]
         else:
             remaining_s = 0.0 if program is not None else None
-        return (self.wall0_s + elapsed_s, v.state, v.direction, v.upcoming_direction.value, v.belt_kmh,
-                v.target_kmh, v.incline_pct, v.heart_rate_bpm,
+        belt_kmh, last = v.belt_kmh, v.last_status
+        belt_direction = last.direction.value if last is not None and belt_kmh > AT_REST_KMH else "none"
+        return (self.wall0_s + elapsed_s, v.state, v.direction, v.upcoming_direction.value, belt_direction,
+                belt_kmh, v.target_kmh, v.incline_pct, v.heart_rate_bpm,
                 program.name if program is not None else None, index if step is not None else None,
                 step.name if step is not None else None, elapsed_s, remaining_s, self.forward_m,
                 self.backward_m, tuple(v.interlock_flags), v.stop_reason)
