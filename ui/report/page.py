@@ -39,7 +39,7 @@ def progress_row(number: int, summary: dict[str, Any]) -> dict[str, Any]:
     backward_s, backward_m = backward.get("time_s") or 0.0, backward.get("distance_m") or 0.0
     heart = summary.get("heart_rate") or {}
     return {
-        "number": number, "label": f"{_started(summary):%d %b}",
+        "number": number, "label": f"#{number}\n{_started(summary):%d %b}",
         "backward_min": backward_s / 60, "backward_m": backward_m, "forward_m": forward.get("distance_m") or 0.0,
         "backward_kmh": backward_m / backward_s * 3.6 if backward_s > 0 else None,
         "hr_avg_bpm": heart.get("avg_bpm"), "hr_max_bpm": heart.get("max_bpm"),

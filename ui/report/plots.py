@@ -11,7 +11,7 @@ from typing import Any
 
 # A4 portrait at 15 mm margins leaves 180 mm: two plots side by side at 88 mm each
 WIDTH_IN, HEIGHT_IN = 3.45, 2.35
-MAX_LABELS = 10  # session labels on the x axis; more sessions get every n-th label
+MAX_LABELS = 7  # session labels on the x axis; more sessions get every n-th label
 FORWARD_COLOUR, BACKWARD_COLOUR = "#4d7ea8", "#c0504d"
 _RC = {"svg.hashsalt": "retrotread", "font.size": 7.5, "axes.titlesize": 8.5, "axes.spines.top": False,
        "axes.spines.right": False, "axes.grid": True, "grid.alpha": 0.3, "legend.fontsize": 7,
@@ -61,8 +61,9 @@ def _series_plot(rows, title: str, unit: str, series, y_range: tuple[float, floa
     axes.set_ylabel(unit)
     if y_range:
         axes.set_ylim(y_range[0] - 0.3, y_range[1] + 0.3)
-    else:
-        axes.set_ylim(bottom=0)
+    else:  # from 0, with room above the highest point (autoscale puts equal values on the edge)
+        highest = max((row[key] for key, _, _ in series for row in rows if row[key] is not None), default=0)
+        axes.set_ylim(0, highest * 1.15 if highest > 0 else 1)
     if len(series) > 1:
         axes.legend(loc="best")
     return _finish(figure, axes, rows, title)
@@ -86,8 +87,7 @@ def _finish(figure, axes, rows, title: str) -> Plot:
     axes.set_title(title, loc="left")
     step = max(1, math.ceil(len(rows) / MAX_LABELS))
     ticks = list(range(0, len(rows), step))
-    axes.set_xticks(ticks, [rows[i]["label"] for i in ticks], rotation=45 if len(ticks) > 4 else 0,
-                    ha="right" if len(ticks) > 4 else "center")
+    axes.set_xticks(ticks, [rows[i]["label"] for i in ticks])
     axes.set_xlim(-0.6, len(rows) - 0.4)
     out = io.StringIO()
     figure.savefig(out, format="svg", metadata={"Date": None})

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -13,15 +13,7 @@ HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE.parent / "export")]
 
 from export_support import run_session, summary_from_trace  # noqa: E402
-
-PERSON = "P-0042"
-FIRST = datetime(2025, 3, 4, 9, 30, tzinfo=timezone(timedelta(hours=1)))
-# (real session, days after the first, RPE, pain, note): weeks of a rehab course
-COURSE = [("stopped", 0, 4, 3, "Knee sore after the fall-stop; harness checked"),
-          ("hr_walk", 3, 3, 2, ""),
-          ("hr_walk", 7, None, None, "RPE & pain not asked <b>sic</b>"),
-          ("backward_run", 10, 6, 1, "First backward running"),
-          ("stopped", 14, 2, 0, "")]
+from report_support import COURSE, FIRST, PERSON  # noqa: E402
 
 
 @pytest.fixture(scope="session")

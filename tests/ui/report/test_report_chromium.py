@@ -9,7 +9,7 @@ import re
 import pytest
 
 from chromium_support import Browser, print_to_pdf
-from conftest import PERSON
+from report_support import PERSON
 from ui.report import write_report
 
 IMAGES = """[...document.images].map(i => ({alt: i.alt, natural_w: i.naturalWidth, natural_h: i.naturalHeight,

@@ -9,7 +9,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from conftest import PERSON
+from report_support import PERSON
 from ui.report import write_report
 from ui.report.page import progress_row
 
