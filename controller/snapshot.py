@@ -119,7 +119,7 @@ def take_snapshot(c) -> Snapshot:
         start_speed_kmh=c.profile.start_speed_kmh,
         latched_causes=tuple(c.latched),
         max_hr_bpm=c.max_hr_bpm,
-        hr_state=c.heart_rate.state_word if c.heart_rate is not None else "none",
+        hr_state=c.heart_rate.state_word if c.hr_input != "none" else "none",
         target_hr_bpm=step.target_hr_bpm if step is not None else None,
         hr_speed_range_kmh=(step.speed_kmh, step.max_speed_kmh) if step is not None and step.max_speed_kmh else None,
     )

@@ -64,7 +64,8 @@ class Frame:
     seq: int
     snapshot: Snapshot
     events: tuple[dict[str, Any], ...]
-    samples: tuple[tuple[float, float, float, str], ...]  # (t_s, target_kmh, belt_kmh, direction)
+    #: (t_s, target_kmh, belt_kmh, direction, heart_rate_bpm or None)
+    samples: tuple[tuple[float, float, float, str, float | None], ...]
     distance_forward_m: float
     distance_backward_m: float
     session_open: bool
@@ -108,7 +109,7 @@ class Engine:
         self._frame_parts: dict[str, Any] | None = None
         self._seq = self._taken_seq = 0
         self._events: list[dict[str, Any]] = []
-        self._samples: list[tuple[float, float, float, str]] = []
+        self._samples: list[tuple[float, float, float, str, float | None]] = []
         # requests from the UI thread, applied on the control thread
         self._end_requests: deque[str] = deque()
         self._tick_events: list[dict[str, Any]] = []
@@ -144,6 +145,15 @@ class Engine:
         if not self.simulated:
             raise RuntimeError("events can be injected only into the simulator")
         self.host.inject(event, value)
+
+    def use_heart_rate(self, url: str) -> None:
+        """Switch the heart-rate source ("none", "sim", "ble://ADDRESS") between sessions; an
+        `hr_source` event in a later frame says whether it worked."""
+        self.host.use_heart_rate(url)
+
+    @property
+    def heart_rate_source(self) -> str:
+        return self.host.plan.hr_source
 
     def end_session(self, reason: str) -> None:
         """Close the open session's record at the next tick (no-op when none is open)."""
@@ -300,7 +310,7 @@ class Engine:
             if self._tick % self._sample_every == 0:
                 last = v.last_status
                 self._samples.append((now_s, v.target_kmh, last.belt_kmh if last else 0.0,
-                                      last.direction.value if last else "none"))
+                                      last.direction.value if last else "none", v.heart_rate_bpm))
         if self._tick % self._publish_every == 0:
             self._publish()
 

@@ -92,6 +92,9 @@ class TickView(Protocol):
     def raw_heart_rate_bpm(self) -> float | None:  # this tick's reading, not yet judged (S13)
         ...
     @property
+    def hr_input(self) -> str:  # where the heart rate comes from: "status", "fed" or "none"
+        ...
+    @property
     def max_hr_bpm(self) -> float | None:  # the effective heart-rate limit, or None
         ...
     @property

@@ -53,8 +53,8 @@ class HeartRate(Interlock):
         self.emit: Callable[..., None] = lambda kind, **fields: None
 
     @classmethod
-    def from_setup(cls, setup: Setup) -> HeartRate | None:
-        return cls(setup) if setup.hr_input != "none" else None
+    def from_setup(cls, setup: Setup) -> HeartRate:
+        return cls(setup)  # always: a strap may be chosen between sessions (hr_input "none" -> "fed")
 
     def bind_events(self, emit: Callable[..., None]) -> None:
         self.emit = emit
@@ -71,6 +71,11 @@ class HeartRate(Interlock):
 
     def check(self, view: TickView) -> Trip | None:
         now_s = view.now_s
+        if view.hr_input == "none":  # no source in this session: nothing to judge, nothing to miss
+            self.bpm = None
+            self.valid_s = now_s
+            self.lost = False
+            return None
         cfg = self.cfg
         bpm = self.bpm = self._valid(view.raw_heart_rate_bpm, now_s)
         if bpm is not None:
@@ -132,6 +137,8 @@ class HeartRate(Interlock):
         return None
 
     def panel(self, view: TickView) -> tuple[bool, str]:
+        if view.hr_input == "none":
+            return (True, "no heart-rate source")
         if self.bpm is None:
             return (False, "no valid heart-rate reading" + (": check the strap" if self.lost else ""))
         limit_bpm = view.max_hr_bpm

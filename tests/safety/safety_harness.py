@@ -323,7 +323,8 @@ class InvariantChecker:
     def _check_heart_rate(self, state: str, cmd: DriveCommand, now_s: float, where: str) -> None:
         """S13 from the outside: the raw reading against the limit and the clock."""
         c = self.controller
-        if c.heart_rate is None:
+        if c.hr_input == "none":
+            assert c.heart_rate_bpm is None, f"S13 a heart rate without a source: {where}"
             return
         cfg = self.site.heart_rate
         raw = c.raw_heart_rate_bpm

@@ -13,6 +13,7 @@ It holds no safety logic (the controller's) and says nothing itself (its front e
 from __future__ import annotations
 
 from collections import deque
+from dataclasses import replace
 from typing import Any, Iterable
 
 from controller import states as S
@@ -23,7 +24,7 @@ from controller.loop import LoopStats, run_loop
 from drivers import DriveError
 from drivers.base import Drive, Injectable
 from ui.session.drive_setup import configure_drive_stop
-from ui.session.plan import SessionPlan
+from ui.session.plan import Refused, SessionPlan, check_heart_rate
 from ui.session.rest import RestRule
 from ui.session.view import TickView
 
@@ -84,6 +85,7 @@ class SessionHost:
         self._queued_injections: deque[tuple[str, float | None]] = deque()  # from another thread (the UI)
         self._pending_events: list[dict[str, Any]] = []  # the host's own, ahead of the tick's
         self._stop_retry_s = -1e9
+        self._hr_requests: deque[str] = deque()  # heart-rate sources asked for (another thread)
 
     def add_sink(self, sink) -> None:
         self.sinks.append(sink)
@@ -136,6 +138,36 @@ class SessionHost:
         """Queue a simulator event for the next tick (any thread)."""
         self._queued_injections.append((event, value))
 
+    def use_heart_rate(self, url: str) -> None:
+        """Switch the heart-rate source (any thread): "none", "sim" or "ble://ADDRESS". Done
+        between sessions (idle) on the control thread; a `hr_source` event says how it went."""
+        self._hr_requests.append(url)
+
+    async def _switch_heart_rate(self, url: str) -> None:
+        c = self.controller
+        if c.state != IDLE:
+            self._pending_events.append({"t": c.now_s, "event": "hr_source", "url": url, "ok": False,
+                                         "text": "the heart-rate source can change only between sessions"})
+            return
+        from drivers.heart_rate import HeartRateError
+
+        plan = replace(self.plan, hr_url=url)
+        try:
+            check_heart_rate(plan)
+            source = await open_heart_rate(plan, self.clock)
+        except (Refused, HeartRateError) as exc:
+            self._pending_events.append({"t": c.now_s, "event": "hr_source", "url": url, "ok": False,
+                                         "text": str(exc)})
+            return
+        old, self.hr_source = self.hr_source, source
+        if old is not None:
+            await old.close()
+        self.plan = plan
+        c.hr_input = plan.hr_input
+        c.feed_heart_rate(None)
+        self._pending_events.append({"t": c.now_s, "event": "hr_source", "url": url, "ok": True,
+                                     "text": f"heart rate from {getattr(source, 'name', url)}"})
+
     def note(self, event: dict[str, Any]) -> None:
         """An event of the host's front end, to go to the sinks ahead of the next tick's."""
         self._pending_events.append(event)
@@ -150,9 +182,11 @@ class SessionHost:
         schedule = self.schedule
         scheduled = (schedule is not None and (next_s := schedule.next_time_s) is not None
                      and now_s - self.t0_s >= next_s)
-        if not (reconfigure or scheduled or self._queued_injections):
+        if not (reconfigure or scheduled or self._queued_injections or self._hr_requests):
             return None  # the usual tick: nothing due
         awaiting = []
+        while self._hr_requests:
+            awaiting.append(self._switch_heart_rate(self._hr_requests.popleft()))
         if reconfigure:
             self._stop_retry_s = now_s + STOP_RETRY_S
             awaiting.append(self._reconfigure_stop())  # a program brought another profile (S5)
