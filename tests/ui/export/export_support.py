@@ -106,11 +106,6 @@ def run_session(folder: Path, name: str, started: datetime | None = None, **summ
     done = subprocess.run(argv, cwd=REPO_ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode in (0, 3), f"{argv}: exit {done.returncode}\n{done.stderr}"
     lines = load_trace(trace_path)
-    if "--hr" in extra and extra[extra.index("--hr") + 1] == "none":
-        # `run --hr none` on sim:// still writes the simulated person's readings in the trace
-        # (reported to the lead); a session without a sensor has none
-        lines = [line if "event" in line else {**line, "heart_rate_bpm": None} for line in lines]
-        trace_path.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
     started = started or datetime(2025, 3, 4, 9, 30, tzinfo=timezone(timedelta(hours=1)))
     return Session(name, trace_path, lines, summary_from_trace(lines, started=started, **summary_extra))
 
