@@ -3,9 +3,11 @@
 Time and distance per direction, every stop (refusals are not stops: nothing moved), heart
 rate, the energy estimate and one entry per executed step. A step's `time_s` is the time the
 belt moved during it (as the totals count time), its `avg_kmh` the distance over that time.
-Belt travel against a step's direction that is the previous step's (its ramp down before a
-reversal) counts for the previous step. The program's first step has no `step` event (the
-controller enters it when the program is loaded): it is taken from the view at the first tick.
+Each `step` event starts an executed step (a step stopped and started again restarts, and is
+listed twice, as the FIT export's laps are). Belt travel against a step's direction that is
+the previous step's (its ramp down before a reversal) counts for the previous step. A session
+that begins inside a step without its event (the console's, begun at a countdown) takes that
+step from the view at the first tick.
 
 It runs on the control thread (run, the console) 50 times a second and, fed frozen ticks,
 behind the recorder's queue: on_tick keeps to plain floats and attributes (180,000 ticks per
@@ -87,8 +89,12 @@ class SummarySink:
     def on_event(self, event: dict[str, Any]) -> None:
         kind = event["event"]
         if kind == "step":
-            self._open_step(StepTotals(event["index"], event.get("name"), event.get("direction"),
-                                       event.get("duration_s"), True))
+            step = StepTotals(event["index"], event.get("name"), event.get("direction"), event.get("duration_s"), True)
+            seeded = self._step
+            if seeded is not None and not seeded.entered and seeded.index == step.index and seeded.time_s == 0.0:
+                self.steps.pop()  # the step taken from the view, announced now: one step, not two
+                self._step = self._previous
+            self._open_step(step)
         elif kind in STOP_EVENTS:
             self.stops.append({"time_s": round(event["t"] - self.t0_s, 1), "kind": kind,
                                "reason": event.get("reason")})

@@ -110,3 +110,14 @@ def test_a_step_that_was_never_entered_or_walked_is_not_listed():
     sink = SummarySink(0.0)
     sink.on_tick(Tick(0.02, DriveStatus(0.0, Direction.NONE, False), step=program.steps[0]))
     assert sink.as_dict()["steps"] == []  # a refused start: nothing was executed
+
+
+async def test_a_step_stopped_and_started_again_is_listed_once_per_start(tmp_path):
+    program = program_file(tmp_path)
+    done = await record(tmp_path / "data", program, inject=("op-stop@8", "start@15"))
+    steps = done.summary.as_dict()["steps"]
+    assert [(s["index"], s["name"]) for s in steps] == [(0, "Walk"), (0, "Walk"), (1, "Back"), (2, "Walk again")]
+    first, again = steps[0], steps[1]
+    assert first["time_s"] < 8.0  # cut short by the stop ...
+    assert again["time_s"] == pytest.approx(again["planned_s"], abs=3.0)  # ... then run from its beginning
+    assert done.summary.as_dict()["program_complete"]

@@ -64,7 +64,7 @@ def read_folder(folder: Path) -> list[OldSession]:
         found.append(OldSession(stem, summary, started_unix, trace if trace.is_file() else None))
     if not found:
         raise StoreError(f"{folder}: no console sessions (*{OLD_SUMMARY}) to import")
-    return found
+    return sorted(found, key=lambda old: (old.started_unix, len(old.stem), old.stem))  # X before X-2
 
 
 def import_folder(store: Store, folder: str | os.PathLike) -> tuple[list[str], int]:
@@ -162,22 +162,28 @@ class _Tick:
 
     __slots__ = ("now_s", "status", "heart_rate_bpm", "step")
 
-    def __init__(self, record: dict[str, Any]) -> None:
+    def __init__(self, record: dict[str, Any], direction: Direction) -> None:
         self.now_s = record["t"]
         hr = record.get("heart_rate_bpm")
-        # the trace has the commanded direction; the belt moves that way but for a reversal's dwell
-        self.status = DriveStatus(record.get("belt_kmh", 0.0), DIRECTIONS.get(record.get("direction"), Direction.NONE),
-                                  True, incline_pct=record.get("incline_pct", 0.0), heart_rate_bpm=hr)
+        self.status = DriveStatus(record.get("belt_kmh", 0.0), direction, True,
+                                  incline_pct=record.get("incline_pct", 0.0), heart_rate_bpm=hr)
         self.heart_rate_bpm = hr
         self.step = None
 
 
 def _replay(lines: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any] | _Tick]:
+    """Events as they are, ticks as views. A trace has the commanded direction, `none` while
+    the belt is not driven (ramping down after an e-stop, a reversal's dwell): the belt still
+    turns the way it was last driven, so that is the direction its distance counts in."""
+    driven = Direction.NONE
     for record in lines:
         if "event" in record:
             yield record
         elif "t" in record:
-            yield _Tick(record)
+            commanded = DIRECTIONS.get(record.get("direction"), Direction.NONE)
+            if commanded is not Direction.NONE:
+                driven = commanded
+            yield _Tick(record, driven)
 
 
 def _is_stop(text: str) -> bool:

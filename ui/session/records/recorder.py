@@ -100,12 +100,11 @@ class RecorderSink:
             person = store.person(event["person"])
             mass_kg = person["mass_kg"] if person else None
         started_unix = event.get("started_unix") or self.wall()
-        session_id = store.begin(event, started_unix=started_unix)
+        self._summary = SummarySink(event["t"], mass_kg=mass_kg)
+        self.session_id = session_id = store.begin(event, started_unix=started_unix)
+        self.ids.append(session_id)
         self._writer = TraceWriter(store.traces / f"{session_id}.jsonl.gz")
         self._trace = TraceSink(self._writer, event["t"])
-        self._summary = SummarySink(event["t"], mass_kg=mass_kg)
-        self.session_id = session_id
-        self.ids.append(session_id)
         self._trace.on_event({**event, "id": session_id})
         self._due_s = self.clock() + self.checkpoint_s
 
@@ -128,20 +127,29 @@ class RecorderSink:
         self.store.checkpoint(session_id, figures, status=status, end_reason=event.get("reason"))
 
     def _guarded(self, action, *args) -> None:
-        """A failing disk or database ends the recording (the session is left `interrupted`);
-        it is reported once, at close; the session itself goes on."""
+        """A failing disk or database ends the recording (the session is saved `interrupted` if
+        the database still takes it); it is reported once, at close; the session goes on."""
         try:
             action(*args)
         except (OSError, sqlite3.Error, StoreError) as exc:
             text = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
             self.error = self.error or f"{self.store.folder}: recording stopped: {text}"
-            self.session_id = None
-            writer, self._writer = self._writer, None
-            if writer is not None:
-                try:
-                    writer.close()
-                except OSError:
-                    pass
+            self._abandon()
+
+    def _abandon(self) -> None:
+        session_id, writer = self.session_id, self._writer
+        self.session_id = self._writer = self._trace = None
+        if writer is not None:
+            try:
+                writer.close()
+            except OSError:
+                pass
+        if session_id is not None:
+            try:
+                self.store.checkpoint(session_id, self._summary.as_dict(), status="interrupted",
+                                      end_reason=self.error)
+            except (sqlite3.Error, StoreError):
+                pass  # the store lists it interrupted anyway once this process is gone
 
 
 def recording_sink(store: Store, *, realtime: bool, report: Callable[[str], None] | None = None):
