@@ -30,7 +30,8 @@ class FleetApp(App):
     ENABLE_COMMAND_PALETTE = False
     BINDINGS = [Binding("left", "move(-1)", "◀", show=False), Binding("right", "move(1)", "▶", show=False),
                 Binding("up", "move_row(-1)", "▲", show=False), Binding("down", "move_row(1)", "▼", show=False),
-                Binding("tab", "move(1)", show=False), Binding("shift+tab", "move(-1)", show=False),
+                Binding("tab", "move(1)", show=False, priority=True),
+                Binding("shift+tab", "move(-1)", show=False, priority=True),
                 Binding("enter", "details", "Details"), Binding("a", "seen", "Alarms seen"),
                 Binding("q", "quit", "Quit")]
 
@@ -92,6 +93,12 @@ class FleetApp(App):
         self.poll(force=True)
 
     # ---- keys --------------------------------------------------------------------------------
+    def check_action(self, action: str, parameters) -> bool | None:
+        """The fleet's keys only on the fleet screen (the detail view has its own)."""
+        if action in ("move", "move_row", "details", "seen") and isinstance(self.screen, DetailScreen):
+            return False
+        return True
+
     def action_move(self, step: int) -> None:
         if self._order:
             index = self._order.index(self.selected) if self.selected in self._order else 0

@@ -12,7 +12,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from ui.console.widgets.chart import SpeedChart
-from ui.fleet.model import Treadmill
+from ui.fleet.model import ALARM_EVENTS, Treadmill
 from ui.fleet.words import BANNER_MODES, STATE_LABELS, alarm_line, banner, clock_time, event_line
 from ui.session.words import mmss
 
@@ -92,7 +92,7 @@ class DetailScreen(Screen):
         self.query_one("#detail-readings", Static).update(readings(t))
         alarms = Text()
         for alarm in t.alarms[-6:]:
-            alarms.append(f"{clock_time(alarm.ts)} {alarm.kind.upper()}: {alarm.text}\n",
+            alarms.append(f"{clock_time(alarm.ts)} {ALARM_EVENTS.get(alarm.kind, alarm.kind.upper())}: {alarm.text}\n",
                           style="bold red" if not alarm.seen else "")
         alarm_now, _ = alarm_line(t)
         self.query_one("#detail-alarms", Static).update(alarms or Text(alarm_now or "no alarms", style="dim"))

@@ -5,8 +5,8 @@ under one lock; `version` counts changes, so the UI redraws only when something 
 (many messages a second merge into one redraw). Nothing here can reach a controller.
 
 Alarms are what an operator across the room must not miss: an e-stop or fault (event, or a
-state message in estop/fault), a heart-rate warning or a lost heart-rate signal, and a
-treadmill that went offline while its belt was moving. Each stays unseen (flashing) until the
+state message in estop/fault), a heart-rate stop, warning or lost signal, and a treadmill
+that went offline while its belt was moving. Each stays unseen (flashing) until the
 operator acknowledges it. The order: unseen alarms first, then latched stops, moving belts,
 treadmills at rest, and offline ones last.
 """
@@ -27,7 +27,9 @@ HISTORY = 1200  # state samples kept per treadmill: two minutes at 10 Hz (the de
 EVENTS = 200  # events kept per treadmill (the detail view's log)
 LATENCIES = 100_000  # state-change latencies kept (bench/fleet.py reads them)
 LATCHED = ("estop", "fault")
-ALARM_EVENTS = {"estop": "E-STOP", "fault": "FAULT", "hr_warning": "HEART RATE", "hr_lost": "HR SIGNAL LOST"}
+#: event -> the alarm's name on a tile (safety_stop: S13's controlled stop for the heart rate)
+ALARM_EVENTS = {"estop": "E-STOP", "fault": "FAULT", "safety_stop": "SAFETY STOP", "hr_warning": "HEART RATE",
+                "hr_lost": "HR SIGNAL LOST"}
 RANK_ALARM, RANK_LATCHED, RANK_MOVING, RANK_REST, RANK_UNKNOWN, RANK_OFFLINE = range(6)
 
 
@@ -86,6 +88,14 @@ class Treadmill:
                          [Alarm(a.ts, a.kind, a.text, a.seen) for a in self.alarms], self.session)
 
 
+def _well_formed(leaf: str, data: Any) -> bool:
+    if leaf == "status":
+        return data in ("online", "offline")
+    if leaf in ("state", "event"):
+        return isinstance(data, dict) and isinstance(data.get(leaf), str)
+    return leaf == "session" and isinstance(data, dict)
+
+
 class FleetModel:
     """Every treadmill heard (see the module docstring). `clock` gives Unix seconds."""
 
@@ -111,18 +121,18 @@ class FleetModel:
             data = payload.decode() if leaf == "status" else json.loads(payload)
         except (UnicodeDecodeError, ValueError):
             return False
+        if not _well_formed(leaf, data):
+            return False
         with self._lock:
             t = self._all.get(tid) or self._all.setdefault(tid, Treadmill(tid))
             if leaf == "status":
                 self._status(t, data, received_s)
-            elif leaf == "state" and isinstance(data, dict) and "state" in data:
+            elif leaf == "state":
                 self._state(t, data, received_s)
-            elif leaf == "event" and isinstance(data, dict) and "event" in data:
+            elif leaf == "event":
                 self._event(t, data)
-            elif leaf == "session" and isinstance(data, dict):
-                t.session = data
             else:
-                return False
+                t.session = data
             self.counts[leaf] += 1
             self.version += 1
         return True
@@ -134,7 +144,7 @@ class FleetModel:
             t.online = False
             t.offline_since = t.state["ts"] if t.state and "ts" in t.state else received_s
             if t.moving:  # the last we heard, its belt was moving: someone should look
-                t.alarms.append(Alarm(t.offline_since, "offline", f"went offline while {t.state_name}"))
+                t.alarms.append(Alarm(t.offline_since, "offline", f"lost while {t.state_name}"))
 
     def _state(self, t: Treadmill, data: dict, received_s: float) -> None:
         previous = t.state["state"] if t.state else None
@@ -155,7 +165,9 @@ class FleetModel:
         kind = data["event"]
         if kind in ALARM_EVENTS:
             ts = data.get("ts", 0.0)
-            text = data.get("reason") or data.get("text") or ALARM_EVENTS[kind]
+            text = data.get("reason") or ALARM_EVENTS[kind]
+            if kind == "hr_warning" and "heart_rate_bpm" in data:
+                text = f"{data['heart_rate_bpm']} bpm, limit {data.get('limit_bpm', '?')}"
             # a latched stop heard first as a state message is the same alarm: keep one
             same = [a for a in t.alarms if a.kind == kind and abs(a.ts - ts) < 1.0]
             if same:

@@ -18,7 +18,8 @@ class Tile(Vertical):
     def __init__(self) -> None:
         super().__init__(classes="tile")
         self.treadmill_id: str | None = None
-        self._shown: tuple | None = None
+        #: What it shows: (id, state, banner mode, banner, speed, step, alarm, unseen) (tests read it)
+        self.shown: tuple | None = None
         self._pending: tuple | None = None
 
     def compose(self) -> ComposeResult:
@@ -47,9 +48,9 @@ class Tile(Vertical):
     def _apply(self) -> None:
         content = self._pending
         statics = list(self.query(Static))
-        if content is None or content == self._shown or len(statics) < 5:
+        if content is None or content == self.shown or len(statics) < 5:
             return
-        self._shown = content
+        self.shown = content
         tid, state, mode, line, speed, step, alarm, _unseen = content
         title = Text(no_wrap=True, overflow="ellipsis")
         title.append(f" {tid} ", style="bold reverse")

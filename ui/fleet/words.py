@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 
-from ui.fleet.model import LATCHED, Treadmill
+from ui.fleet.model import ALARM_EVENTS, LATCHED, Treadmill
 from ui.session.rest import AT_REST_KMH
 from ui.session.words import mmss
 
@@ -81,7 +81,7 @@ def alarm_line(t: Treadmill) -> tuple[str, bool]:
     if unseen:
         newest = unseen[-1]
         more = f" (+{len(unseen) - 1})" if len(unseen) > 1 else ""
-        return f"⚠ {newest.kind.upper().replace('_', ' ')}: {newest.text}{more}", True
+        return f"⚠ {ALARM_EVENTS.get(newest.kind, newest.kind.upper())}: {newest.text}{more}", True
     s = t.state or {}
     if t.online is not False and s.get("state") in LATCHED:
         return f"stopped: {s.get('stop_reason') or s['state']}", False
