@@ -74,6 +74,9 @@ class Frame:
     loop_alive: bool
     loop_error: str | None
     record_error: str | None
+    #: the open (or last) session's energy so far (controller/energy.py), None before any
+    energy_kcal: float | None = None
+    energy_estimated: bool = True  # the mass is the 70 kg default, not the person's
 
 
 class Engine:
@@ -345,6 +348,8 @@ class Engine:
             loop_alive=self._loop_alive,
             loop_error=self._loop_error,
             record_error=self.recorder.error if self.recorder is not None else None,
+            energy_kcal=session.totals.energy.kcal if session else None,
+            energy_estimated=session.totals.energy.estimated if session else True,
         )
         with self._lock:
             self._frame_parts = parts
