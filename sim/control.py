@@ -25,7 +25,9 @@ Input registers (read only, FC04; also readable with FC03):
     112 EVENTS          events injected so far
 
 Event codes: 1 fall, 2 key-out, 3 key-in, 4 harness-off, 5 harness-on, 6 comms-loss,
-7 comms-restore, 8 drive-fault, 9 overspeed, 10 stall. The latency probe: injecting an event
+7 comms-restore, 8 drive-fault, 9 overspeed, 10 stall, 11 hr-loss (the heart-rate strap stops
+reporting), 12 hr-restore (it reports again). A heart rate written to HEART_RATE_BPM replaces
+the simulated heart's from then on, as `hr:BPM` does. The latency probe: injecting an event
 starts a clock that stops at the first command write that slows the belt -- a stop word, or a
 lower speed reference than the one before (the controller's e-stop ramps the reference down
 from its first tick, so that write is the e-stop arriving at the drive).
@@ -168,8 +170,8 @@ class ControlClient:
             raise ValueError(f"control unit refused register {address} = {value}: {reply}")
 
     async def inject(self, event: str, value: float | None = None) -> None:
-        """Inject a world event (`fall`, `key-out`, ..., or `hr` with a BPM value)."""
-        if event.startswith("hr"):
+        """Inject a world event (`fall`, `key-out`, `hr-loss`, ..., or `hr` with a BPM value)."""
+        if event == "hr" or event.startswith("hr:"):
             bpm = value if value is not None else float(event.partition(":")[2])
             await self._write(HEART_RATE_BPM, round(bpm))
             return

@@ -1,7 +1,8 @@
 """`sim://`: the simulated drive, behind the same `Drive` contract as the real ones.
 
-    sim://                              defaults (seed 0, fall-stop fitted, tether 1.1 m)
-    sim://?seed=7&fall_stop=none&tether_m=1.2
+    sim://                              defaults (seed 0, fall-stop fitted, tether 1.1 m,
+                                        a person of average fitness)
+    sim://?seed=7&fall_stop=none&tether_m=1.2&fitness=low    (fitness: low, average, high)
 
 Time comes from the injected clock (a `SimClock` for `--fast`, else real time): every read
 and write first advances the world to `clock.now_s()`. An injected comms loss makes `read`
@@ -21,9 +22,10 @@ from controller.clock import Clock, MonotonicClock
 from drivers import parse_query
 from drivers.base import (Direction, Drive, DriveCommand, DriveCommsError, DriveConfigError, DriveStatus,
                           DriveUrlError, StopMode)
+from sim.physiology import DEFAULT_FITNESS, FITNESS
 from sim.world import SimWorld
 
-QUERY_KEYS = {"seed", "fall_stop", "tether_m"}
+QUERY_KEYS = {"seed", "fall_stop", "tether_m", "fitness"}
 FALL_STOP_VALUES = ("fitted", "none")
 TETHER_MIN_M = 0.7  # beyond the person's 0.6 m starting spot, or the key is out at once
 TETHER_MAX_M = 1.5  # the deck's length
@@ -112,7 +114,7 @@ class SimDrive(Drive):
 
 def from_url(url: str, *, clock: Clock | None = None, seed: int = 0, site=None, site_file=None,
              estop_decel_mps2: float | None = None) -> SimDrive:
-    """Build a SimDrive from `sim://[?seed=N&fall_stop=none|fitted&tether_m=M]`.
+    """Build a SimDrive from `sim://[?seed=N&fall_stop=none|fitted&tether_m=M&fitness=F]`.
 
     `site` (a controller.limits.SiteConfig) supplies the fall-sensor delay and the drive's
     comm-loss timeout; `estop_decel_mps2` is the quick stop that `open()` sets (S5). A `seed`
@@ -142,10 +144,14 @@ def from_url(url: str, *, clock: Clock | None = None, seed: int = 0, site=None, 
             raise DriveUrlError(f"{url}: tether_m {query['tether_m']!r} must be within "
                                 f"{TETHER_MIN_M:g}-{TETHER_MAX_M:g} m")
 
+    fitness = query.get("fitness", DEFAULT_FITNESS)
+    if fitness not in FITNESS:
+        raise DriveUrlError(f"{url}: fitness {fitness!r} must be one of {', '.join(FITNESS)}")
+
     options = {}
     if site is not None:
         options = {"fall_sensor_delay_s": site.fall_sensor_delay_s,
                    "comm_loss_timeout_s": site.drive_comm_loss_timeout_s}
     world = SimWorld(seed=seed, fall_stop_fitted=fall_stop == "fitted", tether_reach_m=tether_m,
-                     **options)
+                     fitness=fitness, **options)
     return SimDrive(world, clock, estop_decel_mps2)

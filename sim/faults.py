@@ -3,7 +3,8 @@
 World events change the simulated treadmill, drive or person (`SimWorld.inject`); operator
 events stand for buttons the operator would press and go to the controller's command queue
 (their names are the keys of controller.commands.INJECTED_OPS, the one list of them).
-`hr:BPM` sets the heart-rate reading. Times are seconds from the start of the run.
+`hr:BPM` sets the heart-rate reading (instead of the simulated heart's); `hr-loss` and
+`hr-restore` stop and resume the strap's reports. Times are seconds from the start of the run.
 `EVENT_NAMES` is the whole vocabulary, for help texts and error messages.
 
 Bad input is refused with one line that names the text and says what is wrong (S12).
@@ -29,6 +30,8 @@ WORLD_EVENTS = (
     "drive-fault",
     "overspeed",
     "stall",
+    "hr-loss",
+    "hr-restore",
 )
 
 #: Events that stand for the operator's buttons; the runner hands them to the controller.

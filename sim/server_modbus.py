@@ -23,6 +23,7 @@ from controller.clock import Clock, MonotonicClock
 from drivers.profiles import DriveProfile
 from drivers.site import DriveSite
 from sim import control as C
+from sim.physiology import DEFAULT_FITNESS
 from sim.served_drive import ILLEGAL_VALUE, ServedDrive
 from sim.world import SimWorld
 
@@ -293,14 +294,16 @@ class SimServer:
         await self.close()
 
 
-def make_world(site_config=None, drive_site: DriveSite | None = None, seed: int = 0) -> SimWorld:
-    """A SimWorld for serving: fall-stop fitted when the site wires one; watchdog set later."""
+def make_world(site_config=None, drive_site: DriveSite | None = None, seed: int = 0,
+               fitness: str = DEFAULT_FITNESS) -> SimWorld:
+    """A SimWorld for serving: fall-stop fitted when the site wires one; watchdog set later;
+    `fitness` the person's preset (sim/physiology.py)."""
     drive_site = drive_site or DriveSite()
     options = {}
     if site_config is not None:
         options["fall_sensor_delay_s"] = site_config.fall_sensor_delay_s
     return SimWorld(seed=seed, fall_stop_fitted=drive_site.fall_stop.source != "none",
-                    comm_loss_timeout_s=math.inf, **options)
+                    comm_loss_timeout_s=math.inf, fitness=fitness, **options)
 
 
 async def serve(world: SimWorld, profile: DriveProfile, site: DriveSite, *, tcp: tuple[str, int] | None = None,

@@ -16,20 +16,28 @@ What each injected event does:
     overspeed      runaway speed loop: belt = reference + 3.5 km/h while the drive is enabled,
                    until its power is removed (injected while stopped: waits for the next run)
     stall          the belt jams while the drive is enabled, until it is disabled
-    hr             heart rate reading, value in BPM (also accepted as event "hr:BPM")
+    hr             heart rate reading, value in BPM (also accepted as event "hr:BPM"): the
+                   strap reports that value from then on instead of the heart model's
+    hr-loss        the heart-rate strap stops reporting (None) ...
+    hr-restore     ... until this: the model again, or the injected value if one was set
+
+The person's heart (sim/physiology.py) follows the true belt speed, incline and direction,
+at rest while fallen; `fitness` picks its preset (low, average, high).
 """
 
 from __future__ import annotations
 
-from drivers.base import DriveCommand, DriveStatus
+from drivers.base import Direction, DriveCommand, DriveStatus
 from drivers.units import KMH_PER_MPS
 from sim.belt import FAULT_DRIVE, Belt
 from sim.faults import (HEART_RATE_EVENT, OPERATOR_EVENTS, WORLD_EVENTS, check_heart_rate_bpm,
                         parse_heart_rate_bpm)
 from sim.person import Person
+from sim.physiology import DEFAULT_FITNESS, Heart
 from sim.sensors import Sensors
 
 MAX_SUBSTEP_S = 0.02
+_FORWARD, _REVERSE, _NONE = Direction.FORWARD, Direction.REVERSE, Direction.NONE
 
 
 class SimWorld:
@@ -39,10 +47,10 @@ class SimWorld:
 
     def __init__(self, seed: int = 0, fall_stop_fitted: bool = True,
                  fall_sensor_delay_s: float = 0.15, comm_loss_timeout_s: float = 0.5,
-                 tether_reach_m: float = 1.1) -> None:
+                 tether_reach_m: float = 1.1, fitness: str = DEFAULT_FITNESS) -> None:
         self.belt = Belt(seed=seed, comm_loss_timeout_s=comm_loss_timeout_s)
         self.person = Person()
-        self.sensors = Sensors(fall_stop_fitted, fall_sensor_delay_s)
+        self.sensors = Sensors(fall_stop_fitted, fall_sensor_delay_s, Heart(fitness, seed))
         self.tether_reach_m = tether_reach_m  # the key's tether, measured from the console
         self.comms_ok = True
         self.t_s = 0.0  # world time the state belongs to
@@ -68,6 +76,14 @@ class SimWorld:
             if person.position_m > tether_m:
                 self.sensors.safety_key = False  # the tether pulled the magnet off
         self.t_s = t_s
+        # The heart's 30 s lag needs no substeps: one exact step over the span.
+        v_kmh = 0.0 if person.fallen else belt.velocity_mps * KMH_PER_MPS
+        if v_kmh > 0.0:
+            self.sensors.heart.advance(span_s, t_s, v_kmh, belt.incline_pct, _FORWARD)
+        elif v_kmh < 0.0:
+            self.sensors.heart.advance(span_s, t_s, -v_kmh, belt.incline_pct, _REVERSE)
+        else:
+            self.sensors.heart.advance(span_s, t_s, 0.0, belt.incline_pct, _NONE)
 
     # -- the drive's side ----------------------------------------------------------------
 
@@ -117,7 +133,9 @@ class SimWorld:
             case "hr":
                 if value is None:
                     raise ValueError("hr: needs a heart rate in BPM")
-                self.sensors.heart_rate_bpm = check_heart_rate_bpm(float(value), "hr")
+                self.sensors.hr_injected_bpm = check_heart_rate_bpm(float(value), "hr")
+            case "hr-loss" | "hr-restore":
+                self.sensors.hr_reporting = event == "hr-restore"
             case _ if event in OPERATOR_EVENTS:
                 raise ValueError(f"{event!r} is an operator event: it goes to the controller, "
                                  "not the simulated world")

@@ -108,7 +108,10 @@ def test_world_events_act_on_the_world():
     assert not world.comms_ok
     world.inject("comms-restore")
     assert world.comms_ok
+    world.inject("hr-loss")
     assert world.status().heart_rate_bpm is None
+    world.inject("hr-restore")
+    assert world.status().heart_rate_bpm == 68.0  # the heart at rest (average fitness)
     world.inject("hr", 142.0)
     assert world.status().heart_rate_bpm == 142.0
     world.inject("hr:95")

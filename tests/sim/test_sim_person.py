@@ -40,7 +40,7 @@ def ramp_to(world: SimWorld, direction: Direction, speed_kmh: float, accel_mps2:
 def test_person_starts_at_home_with_the_key_in():
     world = SimWorld()
     assert world.person_position_m == START_POSITION_M
-    assert world.status() == DriveStatus(0.0, NONE, False, 0, True, True, 0.0, None)
+    assert world.status() == DriveStatus(0.0, NONE, False, 0, True, True, 0.0, 68.0)  # at rest, average
 
 
 @pytest.mark.parametrize("direction, speed_kmh, accel_mps2", [

@@ -521,17 +521,18 @@ async def test_simulator_panel_toggles_back_and_sets_heart_rate(pins):
     world = engine.drive.world
     async with app.run_test(size=SIZE) as pilot:
         await open_app(app, pilot)
+        rest_bpm = world.sensors.heart_rate_bpm  # the simulated person's heart, at rest
         await pilot.press("i", "k")
         await run(pilot, 0.1)
         assert not world.sensors.safety_key
         await pilot.press("k", "plus", "plus")
         await run(pilot, 0.1)
         assert world.sensors.safety_key
-        assert world.sensors.heart_rate_bpm == 90.0  # both presses saw no heart rate yet
+        assert world.sensors.heart_rate_bpm == rest_bpm + 10  # both presses saw the resting rate
         await pilot.press("plus")
         await run(pilot, 0.1)
-        assert world.sensors.heart_rate_bpm == 100.0
-        assert engine.controller.snapshot().heart_rate_bpm == 100.0
+        assert world.sensors.heart_rate_bpm == rest_bpm + 20
+        assert engine.controller.snapshot().heart_rate_bpm == rest_bpm + 20
 
 
 async def test_help_lists_every_key(pins):

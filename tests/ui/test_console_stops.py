@@ -247,19 +247,21 @@ async def test_simulator_panel_arrow_keys_set_the_heart_rate(pins):
     world = engine.drive.world
     async with app.run_test(size=SIZE) as pilot:
         await open_app(app, pilot)
+        rest_bpm = world.sensors.heart_rate_bpm  # the simulated person's heart, at rest
+        assert rest_bpm is not None
         await pilot.press("i", "up")
         await run(pilot, 0.1)
-        assert world.sensors.heart_rate_bpm == 90.0
+        assert world.sensors.heart_rate_bpm == rest_bpm + 10
         await pilot.press("up")
         await run(pilot, 0.1)
-        assert world.sensors.heart_rate_bpm == 100.0
+        assert world.sensors.heart_rate_bpm == rest_bpm + 20
         await pilot.press("down", "down")
         await run(pilot, 0.1)
-        assert world.sensors.heart_rate_bpm == 90.0  # both presses saw 100: the frame had not come yet
+        assert world.sensors.heart_rate_bpm == rest_bpm + 10  # both presses saw +20: the frame had not come yet
         await pilot.press("down")
         await run(pilot, 0.1)
-        assert world.sensors.heart_rate_bpm == 80.0
-        assert engine.controller.snapshot().heart_rate_bpm == 80.0
+        assert world.sensors.heart_rate_bpm == rest_bpm
+        assert engine.controller.snapshot().heart_rate_bpm == rest_bpm
 
 
 async def test_a_refused_start_does_not_hide_why_the_belt_stopped(pins):
