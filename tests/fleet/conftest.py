@@ -15,7 +15,7 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "telemetry"))
 
 from fleet_support import encode, scenario  # noqa: E402
-from mosquitto import Broker  # noqa: E402
+from mosquitto import Broker, wait_until  # noqa: E402
 
 
 @pytest.fixture
@@ -40,14 +40,6 @@ def publish(broker, messages) -> None:
 
     mqtt_publish.multiple([{"topic": t, "payload": encode(p), "qos": 1, "retain": r} for t, p, r in messages],
                           hostname="127.0.0.1", port=broker.port)
-
-
-def wait_until(predicate, timeout_s: float = 10.0, what: str = "") -> None:
-    deadline = time.monotonic() + timeout_s
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not within {timeout_s} s: {what}")
-        time.sleep(0.01)
 
 
 @pytest.fixture

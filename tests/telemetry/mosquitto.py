@@ -25,6 +25,15 @@ from typing import NamedTuple
 START_WAIT_S = 10.0
 
 
+def wait_until(predicate, timeout_s: float = 10.0, what: str = "") -> None:
+    """Poll `predicate` until it is true; AssertionError naming `what` after `timeout_s`."""
+    deadline = time.monotonic() + timeout_s
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not within {timeout_s} s: {what}")
+        time.sleep(0.01)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

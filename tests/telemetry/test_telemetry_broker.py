@@ -12,20 +12,12 @@ import time
 
 import pytest
 
-from mosquitto import Broker, Subscriber, free_port, make_ca
+from mosquitto import Broker, Subscriber, free_port, make_ca, wait_until
 from ui.session.telemetry import publisher
 
 TID = "tm-1"
 STATUS, STATE, EVENT = (f"retrotread/{TID}/{leaf}" for leaf in ("status", "state", "event"))
 PASSWORD = "pw-of-tm-1"
-
-
-def wait_until(predicate, timeout_s: float = 15.0, what: str = "") -> None:
-    deadline = time.monotonic() + timeout_s
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not within {timeout_s} s: {what}")
-        time.sleep(0.02)
 
 
 @pytest.fixture

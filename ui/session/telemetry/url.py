@@ -73,6 +73,8 @@ def parse_broker_url(text: str, where: str = "--mqtt") -> BrokerUrl:
         parts = urlsplit(text.strip())
         port = parts.port
     except ValueError as exc:
+        if "port" in str(exc).lower() and "range" in str(exc).lower():
+            raise refuse("port must be within 1-65535") from None
         raise refuse(f"not a broker URL ({redact(str(exc))}); expected mqtt://[user[:password]@]host[:port]") \
             from None
     if parts.scheme not in DEFAULT_PORTS:
