@@ -194,7 +194,8 @@ async def execute(plan: RunPlan, out=None, err=None) -> int:
     try:
         await host.run(host.rest.until(host.view, plan.schedule))
         code, message = exit_code(c)
-        host.emit({"t": clock.now_s(), "event": "session_end", "reason": message, "exit_code": code})
+        host.emit({"t": clock.now_s(), "event": "session_end", "reason": message, "exit_code": code,
+                   "summary": summary.as_dict()})  # DESIGN.md's figures, for the trace and telemetry
     finally:
         interrupts()
         if control is not None:

@@ -106,13 +106,13 @@ def check_heart_rate(plan: SessionPlan) -> None:
     if plan.max_hr_bpm is not None:
         raise Refused(f"--max-hr {plan.max_hr_bpm:g}: a heart-rate limit needs a heart-rate source "
                       "(--hr ble://ADDRESS)")
-    if program is not None and program.max_hr_bpm is not None:
-        raise Refused(f"{program.source}: max_hr_bpm: a heart-rate limit needs a heart-rate source "
-                      "(--hr ble://ADDRESS)")
     if program is not None and program.hr_guided:
         step = next(step for step in program.steps if step.target_hr_bpm is not None)
         raise Refused(f"{program.source}: {step.path}.target_hr_bpm: an HR-guided step needs a heart-rate "
                       "source (--hr ble://ADDRESS)")
+    if program is not None and program.max_hr_bpm is not None:
+        raise Refused(f"{program.source}: max_hr_bpm: a heart-rate limit needs a heart-rate source "
+                      "(--hr ble://ADDRESS)")
 
 
 def plan_session(*, config: str | None, program_path: str | None, profile_flag: str | None,
