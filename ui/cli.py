@@ -25,6 +25,7 @@ EXTENSIONS: dict[str, str] = {
     "report": "ui.report_cmd",
     "fleet": "ui.fleet_cmd",
     "fleet-sim": "ui.fleet_sim",
+    "plan": "ui.plan_cmd",
     "import": "ui.import_cmd",
 }
 
@@ -95,7 +96,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     run = sub.add_parser("run", help="run an interval program headless (simulator by default)")
-    run.add_argument("program", help="interval program (TOML)")
+    run.add_argument("program", nargs="?", help="interval program (TOML); or --plan PLAN --person CODE")
+    run.add_argument("--plan", metavar="PLAN", help="run the next session of this plan for --person, from their "
+                     "recorded sessions (docs/plans.md)")
     run.add_argument("--driver", default="sim://", metavar="URL",
                      help="sim:// (default), modbus-tcp://host:port?profile=NAME, modbus-rtu:///dev/tty..., serial://...")
     run.add_argument("--profile", help="speed profile: rehab, fitness, athlete (default: the program's, else the site's)")

@@ -58,10 +58,15 @@ def plan_run(args) -> RunPlan:
         mass_kg, max_hr_bpm = person_figures(args.data_dir, args.person, args.mass_kg, args.max_hr)
     except StoreError as exc:
         raise Refused(str(exc)) from None
-    session = plan_session(config=args.config, program_path=args.program, profile_flag=args.profile,
-                           authorization=authorization, driver_url=args.driver,
-                           allow_reverse=args.allow_reverse, seed=args.seed, hr_url=args.hr,
-                           max_hr_bpm=max_hr_bpm, mass_kg=mass_kg, person=args.person)
+    if getattr(args, "plan", None) or not args.program:  # a plan's next session (ui/session/plans)
+        from ui.session.plans.choose import plan_session_for
+
+        session = plan_session_for(args, authorization, mass_kg=mass_kg, max_hr_bpm=max_hr_bpm)
+    else:
+        session = plan_session(config=args.config, program_path=args.program, profile_flag=args.profile,
+                               authorization=authorization, driver_url=args.driver,
+                               allow_reverse=args.allow_reverse, seed=args.seed, hr_url=args.hr,
+                               max_hr_bpm=max_hr_bpm, mass_kg=mass_kg, person=args.person)
     program = session.program
     if program.has_reverse and not args.allow_reverse:
         first = next(step for step in program.steps if step.direction is Direction.REVERSE)
@@ -187,7 +192,8 @@ async def execute(plan: RunPlan, out=None, err=None) -> int:
     # as a run does; a crash leaves the session without one, which a record calls interrupted)
     host.emit({"t": host.t0_s, "event": "session_start", "program": session.program.name,
                "profile": session.profile_name, "driver": session.driver_url, "person": session.person,
-               **({"mass_kg": session.mass_kg} if session.mass_kg is not None else {})})
+               **({"mass_kg": session.mass_kg} if session.mass_kg is not None else {}),
+               **({"plan": session.extra["plan"]} if "plan" in session.extra else {})})  # a plan's week and session
     c.submit(Command(Op.START, source="run"))
     interrupts = _install_interrupts(c)
     gc.freeze()  # start-up's objects (pydantic's, mostly) out of every later collection's way
