@@ -69,7 +69,8 @@ def fitness_named(name: str) -> Fitness:
 class Heart:
     """Heart rate of the simulated person, and the strap's reading of it."""
 
-    __slots__ = ("fitness", "hr_bpm", "reading_bpm", "_next_reading_s", "_uniform")
+    __slots__ = ("fitness", "hr_bpm", "reading_bpm", "_next_reading_s", "_uniform",
+                 "_last_inputs", "_last_target_bpm", "_last_span_s", "_last_gain")
 
     def __init__(self, fitness: Fitness | str = DEFAULT_FITNESS, seed: int = 0) -> None:
         self.fitness = fitness_named(fitness) if isinstance(fitness, str) else fitness
@@ -77,12 +78,24 @@ class Heart:
         self.reading_bpm = float(round(self.hr_bpm))  # what the strap last reported
         self._next_reading_s = READING_PERIOD_S
         self._uniform = random.Random(seed ^ _NOISE_STREAM).random
+        # A cruising belt asks the same every tick, and every tick is as long: reuse both.
+        self._last_inputs: tuple | None = None
+        self._last_target_bpm = self.hr_bpm
+        self._last_span_s = 0.0
+        self._last_gain = 0.0
 
     def advance(self, span_s: float, t_s: float, speed_kmh: float, grade_pct: float,
                 direction: Direction) -> None:
         """Follow the belt for `span_s` ending at world time `t_s`; take a reading when due."""
-        target_bpm = self.fitness.steady_bpm(vo2_ml_kg_min(speed_kmh, grade_pct, direction))
-        self.hr_bpm += (target_bpm - self.hr_bpm) * (1.0 - math.exp(-span_s / TAU_S))
+        inputs = (speed_kmh, grade_pct, direction)
+        if inputs != self._last_inputs:
+            self._last_inputs = inputs
+            self._last_target_bpm = self.fitness.steady_bpm(
+                vo2_ml_kg_min(speed_kmh, grade_pct, direction))
+        if span_s != self._last_span_s:
+            self._last_span_s = span_s
+            self._last_gain = 1.0 - math.exp(-span_s / TAU_S)  # exact for a constant target
+        self.hr_bpm += (self._last_target_bpm - self.hr_bpm) * self._last_gain
         if t_s >= self._next_reading_s:
             uniform = self._uniform
             noise_bpm = (uniform() + uniform() - 1.0) * _SQRT6 * NOISE_SIGMA_BPM

@@ -43,7 +43,7 @@ _FORWARD, _REVERSE, _NONE = Direction.FORWARD, Direction.REVERSE, Direction.NONE
 class SimWorld:
     """Belt, person and sensors, advanced together. Plain floats and __slots__."""
 
-    __slots__ = ("belt", "person", "sensors", "tether_reach_m", "comms_ok", "t_s")
+    __slots__ = ("belt", "person", "sensors", "tether_reach_m", "comms_ok", "t_s", "_heart_advance")
 
     def __init__(self, seed: int = 0, fall_stop_fitted: bool = True,
                  fall_sensor_delay_s: float = 0.15, comm_loss_timeout_s: float = 0.5,
@@ -54,6 +54,7 @@ class SimWorld:
         self.tether_reach_m = tether_reach_m  # the key's tether, measured from the console
         self.comms_ok = True
         self.t_s = 0.0  # world time the state belongs to
+        self._heart_advance = self.sensors.heart.advance  # bound once: it runs every tick
 
     # -- time ----------------------------------------------------------------------------
 
@@ -79,11 +80,11 @@ class SimWorld:
         # The heart's 30 s lag needs no substeps: one exact step over the span.
         v_kmh = 0.0 if person.fallen else belt.velocity_mps * KMH_PER_MPS
         if v_kmh > 0.0:
-            self.sensors.heart.advance(span_s, t_s, v_kmh, belt.incline_pct, _FORWARD)
+            self._heart_advance(span_s, t_s, v_kmh, belt.incline_pct, _FORWARD)
         elif v_kmh < 0.0:
-            self.sensors.heart.advance(span_s, t_s, -v_kmh, belt.incline_pct, _REVERSE)
+            self._heart_advance(span_s, t_s, -v_kmh, belt.incline_pct, _REVERSE)
         else:
-            self.sensors.heart.advance(span_s, t_s, 0.0, belt.incline_pct, _NONE)
+            self._heart_advance(span_s, t_s, 0.0, 0.0, _NONE)
 
     # -- the drive's side ----------------------------------------------------------------
 
