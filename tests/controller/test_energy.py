@@ -96,7 +96,7 @@ def test_backward_running_at_the_transition_costs_more_than_walking_there():
 @pytest.mark.parametrize("direction", [F, R])
 def test_monotonic_in_speed_and_grade(direction):
     speeds = [0.05 * i for i in range(0, 401)]  # 0-20 km/h
-    grades = [0.5 * i for i in range(0, 31)]  # 0-15 %
+    grades = [0.5 * i for i in range(0, 51)]  # 0-25 % (the simulated belt goes to 25 %)
     for grade_pct in grades:
         costs = [vo2_ml_kg_min(s, grade_pct, direction) for s in speeds]
         assert all(b >= a for a, b in zip(costs, costs[1:])), grade_pct
