@@ -1,19 +1,13 @@
-"""Helpers for the import tests: the `retrotread` command line in this process (fast) or as a
-subprocess (`retrotread check` on a written program, end to end), and the written program read back."""
+"""Fixtures for the import tests: `cli(*args)`, the `retrotread` command line in this process
+(helpers that are not fixtures live in import_support.py)."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import tomllib
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
 from ui.cli import main
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 @dataclass
@@ -39,23 +33,3 @@ def cli(capsys):
         return Ran(code, captured.out, captured.err)
 
     return run
-
-
-def check_subprocess(path: Path) -> subprocess.CompletedProcess:
-    """`retrotread check PATH` as a user runs it."""
-    return subprocess.run([sys.executable, "-m", "ui.cli", "check", str(path)], cwd=REPO_ROOT,
-                          capture_output=True, text=True, timeout=60)
-
-
-def program_of(path: Path) -> dict:
-    return tomllib.loads(path.read_text(encoding="utf-8"))
-
-
-def header_of(path: Path) -> str:
-    """The file's leading comment block."""
-    lines = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if not line.startswith("#"):
-            break
-        lines.append(line)
-    return "\n".join(lines)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import program_of
+from import_support import program_of
 
 QZ = '<rows><row duration="00:01:00" speed="6" forcespeed="1"/></rows>'
 

@@ -13,7 +13,7 @@ from fit_tool.profile.messages.workout_step_message import WorkoutStepMessage
 from fit_tool.profile.profile_type import (FileType, Intensity, Manufacturer, Sport, WorkoutStepDuration as D,
                                            WorkoutStepTarget as T)
 
-from conftest import check_subprocess, header_of, program_of
+from import_support import check_subprocess, header_of, program_of
 
 
 def fit_file(path: Path, steps: list[dict], *, name: str = "Track 4x400", file_type=FileType.WORKOUT,

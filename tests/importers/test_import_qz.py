@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import check_subprocess, header_of, program_of
+from import_support import check_subprocess, header_of, program_of
 
 PROGRAM = """<?xml version="1.0" encoding="UTF-8"?>
 <rows>

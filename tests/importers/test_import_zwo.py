@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import check_subprocess, header_of, program_of
+from import_support import check_subprocess, header_of, program_of
 
 TEMPO = """<workout_file>
     <author>Coach K</author>

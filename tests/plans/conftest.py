@@ -1,5 +1,5 @@
-"""Helpers for the plan tests: small plans and programs written into tmp_path, and the
-`retrotread` command line in this process."""
+"""Fixtures for the plan tests: `cli(*args)` (the `retrotread` command line in this process) and
+`make_plan` (a plan and its programs in tmp_path); plan_support.py has the rest."""
 
 from __future__ import annotations
 
@@ -8,36 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from plan_support import SHORT
 from ui.cli import main
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
-
-#: a short session: forward, backward, forward (about a minute of steps)
-SHORT = """name = "Short"
-profile = "fitness"
-max_reverse_kmh = 2.5
-
-[[steps]]
-name = "In"
-direction = "forward"
-speed_kmh = 3.0
-duration_s = 20
-cue = "Forward"
-
-[[steps]]
-name = "Back"
-direction = "reverse"
-speed_kmh = 1.0
-duration_s = 20
-cue = "Backward: short steps"
-
-[[steps]]
-name = "Out"
-direction = "forward"
-speed_kmh = 3.0
-duration_s = 20
-cue = "Forward again"
-"""
 
 
 @dataclass

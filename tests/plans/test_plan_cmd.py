@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import REPO_ROOT
+from plan_support import REPO_ROOT
 
 SHIPPED = sorted((REPO_ROOT / "config" / "plans").glob("*.toml"))
 

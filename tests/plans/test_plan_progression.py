@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from conftest import REPO_ROOT
+from plan_support import REPO_ROOT
 from ui.session.plans.progress import Done, next_session
 from ui.session.records import Store, StoreError
 
