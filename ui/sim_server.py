@@ -69,6 +69,8 @@ def configure(subparsers) -> None:
                         help="with --modbus-rtu: delay replies by the wire time at --baud (ptys are instant)")
     parser.add_argument("--config", metavar="FILE", help="site file: its [drive] table (scaling, inputs)")
     parser.add_argument("--seed", type=int, default=0, help="simulator random seed (default 0)")
+    parser.add_argument("--fitness", choices=["low", "average", "high"], default="average",
+                        help="the simulated person's fitness, for their heart rate (default average)")
     parser.set_defaults(handler=run)
 
 
@@ -116,7 +118,7 @@ def run(args) -> int:
         return EXIT_REFUSED
     from sim.server_modbus import make_world
 
-    world = make_world(site, drive_site, seed=args.seed)
+    world = make_world(site, drive_site, seed=args.seed, fitness=args.fitness)
 
     async def main() -> int:
         loop = asyncio.get_running_loop()
