@@ -25,6 +25,7 @@ from drivers.units import KMH_PER_MPS
 FORWARD, REVERSE, NONE = Direction.FORWARD, Direction.REVERSE, Direction.NONE
 MOVING_KMH = 0.05  # time counts as walking above this (the controller's standstill)
 STOP_EVENTS = ("estop", "fault", "stop")  # "stop": a controlled stop of an interlock (S13)
+ENERGY_WINDOW_S = 1.0
 
 
 class StepTotals:
@@ -72,6 +73,8 @@ class SummarySink:
         self._seeded = False  # the first step taken from the view
         #: mass_kg: --mass-kg, else the person's; else the default, and the estimate says so
         self.energy = EnergyMeter(DEFAULT_MASS_KG if mass_kg is None else mass_kg, mass_kg is None)
+        self._e_way, self._e_grade_pct, self._e_due_s = NONE, 0.0, t0_s  # the energy window (on_tick)
+        self._e_kmh_s = self._e_s = 0.0
         self._last_tick_s = t0_s
 
     @property
@@ -140,7 +143,15 @@ class SummarySink:
                     step.hr_max = hr
         belt_kmh = status.belt_kmh
         direction = status.direction
-        self.energy.add(belt_kmh, status.incline_pct, direction, dt_s)
+        grade_pct = status.incline_pct
+        # Energy: VO2 is linear in speed for one direction, grade and gait (controller/energy.py),
+        # so a second's mean speed costs what its ticks would (but for a ramp across the gait's
+        # switch speed); one EnergyMeter.add a second rather than fifty.
+        if direction is not self._e_way or grade_pct != self._e_grade_pct or now_s >= self._e_due_s:
+            self._add_energy()
+            self._e_way, self._e_grade_pct, self._e_due_s = direction, grade_pct, now_s + ENERGY_WINDOW_S
+        self._e_kmh_s += belt_kmh * dt_s
+        self._e_s += dt_s
         if belt_kmh > 0.0 and direction is not NONE:
             distance_m = belt_kmh / KMH_PER_MPS * dt_s
             moving_s = dt_s if belt_kmh > MOVING_KMH else 0.0
@@ -157,11 +168,17 @@ class SummarySink:
                 step.distance_m += distance_m
                 step.time_s += moving_s
 
+    def _add_energy(self) -> None:
+        if self._e_s > 0.0:
+            self.energy.add(self._e_kmh_s / self._e_s, self._e_grade_pct, self._e_way, self._e_s)
+        self._e_kmh_s = self._e_s = 0.0
+
     def close(self) -> None:
         pass
 
     def as_dict(self) -> dict[str, Any]:
         """The figures of DESIGN.md's summary (the store adds who, what and when)."""
+        self._add_energy()
         return {
             "duration_s": round(self.duration_s, 1),
             "forward": {"time_s": round(self.forward_s, 1), "distance_m": round(self.forward_m, 1)},
@@ -191,6 +208,7 @@ class SummarySink:
         ]
         if self.hr_n:
             lines.append(f"heart rate avg {self.hr_sum / self.hr_n:.0f} bpm, max {self.hr_max:.0f} bpm")
+        self._add_energy()
         energy = self.energy.as_dict()
         lines.append(f"energy {energy['kcal']:.0f} kcal, {energy['met_avg']:.1f} MET on average "
                      f"(an estimate, for {energy['mass_kg']:g} kg{' assumed' if energy['estimated'] else ''})")

@@ -121,3 +121,17 @@ async def test_a_step_stopped_and_started_again_is_listed_once_per_start(tmp_pat
     assert first["time_s"] < 8.0  # cut short by the stop ...
     assert again["time_s"] == pytest.approx(again["planned_s"], abs=3.0)  # ... then run from its beginning
     assert done.summary.as_dict()["program_complete"]
+
+
+def test_energy_counted_a_second_at_a_time_is_what_counting_every_tick_gives():
+    from controller.energy import EnergyMeter
+
+    sink = SummarySink(0.0, mass_kg=80.0)
+    per_tick = EnergyMeter(80.0, False)
+    for n in range(1, 30001):  # 10 minutes: ramps within each gait, reversals, grade changes
+        direction = Direction.FORWARD if (n // 6000) % 2 else Direction.REVERSE
+        speed_kmh = 0.5 + (n % 2500) / 1000 + (3.0 if direction is Direction.FORWARD else 0.0)
+        status = DriveStatus(speed_kmh, direction, True, incline_pct=float((n // 9000) % 3))
+        sink.on_tick(Tick(n * 0.02, status))
+        per_tick.add(speed_kmh, status.incline_pct, direction, 0.02)
+    assert sink.as_dict()["energy"] == pytest.approx(per_tick.as_dict())

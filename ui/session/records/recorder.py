@@ -19,6 +19,7 @@ and a queue would only drop what the simulation makes faster than a disk takes i
 from __future__ import annotations
 
 import sqlite3
+import sys
 import time
 from typing import Any, Callable
 
@@ -33,6 +34,10 @@ CHECKPOINT_S = 1.0  # how much a SIGKILL can lose
 QUEUE_ITEMS = 1 << 16  # about 20 minutes of ticks at 50 Hz before a stalled disk loses any
 FIGURE_KEYS = ("duration_s", "forward", "backward", "stops", "heart_rate", "energy", "steps", "program_complete")
 ENDINGS = ("completed", "stopped", "interrupted")
+#: The recorder's thread runs Python (formatting, summing) and keeps the GIL until the switch
+#: interval asks it to let go: Python's default 5 ms would make a due tick wait that long
+#: (bench/records.py: p99 lateness +1.3 to +2.2 ms). The console's control thread asks the same.
+GIL_SWITCH_INTERVAL_S = 0.0005
 
 
 class RecorderSink:
@@ -159,6 +164,8 @@ def recording_sink(store: Store, *, realtime: bool, report: Callable[[str], None
     if not realtime:
         sink = recorder
     else:
+        if sys.getswitchinterval() > GIL_SWITCH_INTERVAL_S:
+            sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
         sink = Queued(recorder, name="session record", items=QUEUE_ITEMS, report=report)
     sink.recorder = recorder
     return sink

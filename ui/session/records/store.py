@@ -20,13 +20,13 @@ import socket
 import sqlite3
 import time
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from ui.session.records import rows
 from ui.session.records.folder import (DB_NAME, TRACES_DIR, TRACE_SUFFIX, StoreError, check_person,
                                        data_dir as resolve_data_dir, make_private_dir)
 from ui.session.records.schema import connect
-from ui.session.records.tracefile import read_trace
+from ui.session.records.tracefile import TraceRecords
 
 STALE_S = 10.0  # a running session's recorder checkpoints each second; this long without one: gone
 RPE_RANGE = (0.0, 10.0)  # Borg CR10
@@ -89,9 +89,10 @@ class Store:
             raise StoreError(f"session {row['id']}: no trace was kept")
         return self.traces / row["trace"]
 
-    def trace(self, id_or_last: str) -> Iterator[dict[str, Any]]:
-        """The session's trace records (ticks and events, DESIGN.md's trace format), in order."""
-        return read_trace(self.trace_path(id_or_last))
+    def trace(self, id_or_last: str) -> TraceRecords:
+        """The session's trace records (ticks and events, DESIGN.md's trace format), in order: an
+        iterator, read as it goes (`.lines()`: the text lines instead)."""
+        return TraceRecords(self.trace_path(id_or_last))
 
     def person(self, code: str) -> dict[str, Any] | None:
         row = self.conn.execute("SELECT * FROM people WHERE code = ?", (code,)).fetchone()
