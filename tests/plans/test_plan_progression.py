@@ -104,6 +104,16 @@ def test_a_session_of_another_plan_or_a_plain_program_does_not_count(setup, tmp_
     assert "next: week 1 session 1" in upcoming().out
 
 
+def test_a_session_whose_trace_is_lost_does_not_count(setup):
+    plan, data, run, upcoming = setup
+    assert run().code == 0
+    assert run().code == 0
+    with Store.open(data) as store:
+        newest_trace = store.trace_path("last")
+    newest_trace.write_bytes(b"\x1f\x8b not gzip any more")
+    assert "next: week 1 session 2" in upcoming().out  # from the session before it
+
+
 def test_the_run_as_a_user_types_it(setup, cli):
     plan, data, run, upcoming = setup
     ran = subprocess.run([sys.executable, "-m", "ui.cli", "run", "--plan", str(plan), "--person", "p9",

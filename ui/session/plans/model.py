@@ -166,7 +166,7 @@ def generate(plan: Plan, week: int, number: int) -> tuple[Program, list[InputErr
     spec = plan.sessions[number - 1]
     where = f"sessions[{spec.index}]"
     try:
-        template = load_program(spec.program_path)
+        template = _template(spec.program_path)
     except InputError as exc:
         raise combined([InputError(str(plan.path), f"{where}.program", f"{spec.program_text}: {line}")
                         for line in str(exc).splitlines()]) from None
@@ -194,6 +194,23 @@ def generate(plan: Plan, week: int, number: int) -> tuple[Program, list[InputErr
         template, steps=tuple(steps), name=f"{plan.name}: week {week} of {plan.weeks}, session {number} of "
         f"{plan.per_week}{label}", source=f"{plan.path}: {where}, week {week} ({spec.program_text})")
     return program, errors
+
+
+_TEMPLATES: dict[tuple[str, int, int], Program] = {}  # a plan names a program once a week: read it once
+
+
+def _template(path: Path) -> Program:
+    """load_program, remembered while the file is unchanged (same size and modification time)."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return load_program(path)  # says why, naming the file
+    key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+    if key not in _TEMPLATES:
+        if len(_TEMPLATES) > 64:
+            _TEMPLATES.clear()
+        _TEMPLATES[key] = load_program(path)
+    return _TEMPLATES[key]
 
 
 def _scaled_speeds(steps: list, top_kmh: float) -> list:

@@ -14,6 +14,9 @@ the plan's name):
 
 from __future__ import annotations
 
+import gzip
+import json
+import zlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,20 +47,17 @@ class Next:
 
 
 def plan_of(store: Store, summary: dict[str, Any]) -> dict[str, Any] | None:
-    """The plan a recorded session ran from (the summary's, else its trace's session_start); None if none."""
+    """The plan a recorded session ran from (the summary's, else its trace's first record, the
+    session_start event); None if none. Only the trace's first line is read and decompressed:
+    a person's history is read at the start of every plan session."""
     if isinstance(summary.get("plan"), dict):
         return summary["plan"]
     try:
-        records = store.trace(summary["id"])
-        try:
-            first = next(iter(records), None)
-        finally:
-            close = getattr(records, "close", None)
-            if close is not None:
-                close()
-    except StoreError:  # no trace kept (an imported session), or it is damaged: not a plan's
+        with gzip.open(store.trace_path(summary["id"]), "rt", encoding="utf-8") as stream:
+            first = json.loads(stream.readline() or "null")
+    except (StoreError, OSError, EOFError, zlib.error, ValueError):  # no trace kept, or damaged: not a plan's
         return None
-    if not first or first.get("event") != "session_start" or not isinstance(first.get("plan"), dict):
+    if not isinstance(first, dict) or first.get("event") != "session_start" or not isinstance(first.get("plan"), dict):
         return None
     return first["plan"]
 
