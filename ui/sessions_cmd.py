@@ -1,4 +1,4 @@
-"""`retrotread sessions list|show|note|export|import|prune`: the session records (docs/records.md).
+"""`retrotread sessions list|show|note|export|import|person|prune`: the records (docs/records.md).
 
 Light at import (the store loads in the handler). Bad input -- an unknown id or person, RPE
 or pain out of range, an unwritable -o, an unknown format, an empty store, a database that is
@@ -20,7 +20,7 @@ FORMATS = ("fit", "csv", "jsonl")
 def configure(sub) -> None:
     from ui.cli import _Parser  # ui.cli is what calls configure(), so it is loaded already
 
-    sessions = sub.add_parser("sessions", help="session records: list, show, note, export, import, prune",
+    sessions = sub.add_parser("sessions", help="session records: list, show, note, export, import, person, prune",
                               description="The session records in the data folder (--data-dir, else "
                                           "$RETROTREAD_DATA, else ~/.local/share/retrotread).")
     actions = sessions.add_subparsers(dest="action", required=True, parser_class=_Parser)
@@ -49,6 +49,12 @@ def configure(sub) -> None:
     export.add_argument("-o", "--output", required=True, metavar="FILE")
     importing = action("import", "import the console's old sessions folder (idempotent)", cmd_import)
     importing.add_argument("folder", metavar="DIR")
+    person = action("person", "show a person, or set their mass and heart-rate limit (adds them if new)",
+                    cmd_person)
+    person.add_argument("code", metavar="CODE")
+    person.add_argument("--mass-kg", type=float, metavar="KG", help="mass for the energy estimate (20-300)")
+    person.add_argument("--max-hr", type=float, metavar="BPM", help="heart-rate limit for their sessions (60-230)")
+    person.add_argument("--json", action="store_true")
     prune = action("prune", "delete sessions older than DAYS (rows and traces)", cmd_prune)
     prune.add_argument("--older-than", required=True, type=float, metavar="DAYS")
     prune.add_argument("--person", metavar="CODE", help="only this person's")
@@ -217,4 +223,33 @@ def cmd_prune(args) -> int:
         return EXIT_OK
     print("\n".join(list_rows(gone)))
     print(f"{verb} {len(gone)} session{'s' * (len(gone) != 1)}")
+    return EXIT_OK
+
+
+MASS_RANGE_KG = (20.0, 300.0)  # as run's --mass-kg
+MAX_HR_RANGE_BPM = (60.0, 230.0)  # as run's --max-hr
+
+
+@_guarded
+def cmd_person(args) -> int:
+    from ui.session.records import StoreError
+    from ui.session.records.folder import check_person
+
+    check_person(args.code, "person")
+    for flag, value, (low, high) in (("--mass-kg", args.mass_kg, MASS_RANGE_KG),
+                                     ("--max-hr", args.max_hr, MAX_HR_RANGE_BPM)):
+        if value is not None and not low <= value <= high:  # also refuses nan
+            raise StoreError(f"{flag} {value:g}: out of range {low:g}-{high:g}")
+    setting = args.mass_kg is not None or args.max_hr is not None
+    with _open(args, create=setting) as store:
+        if setting:
+            person = store.set_person(args.code, mass_kg=args.mass_kg, max_hr_bpm=args.max_hr)
+        elif (person := store.person(args.code)) is None:
+            raise StoreError(f"person {args.code}: no such person in {store.folder}")
+        count = sum(1 for _ in store.list(args.code))
+    if args.json:
+        print(json.dumps({**person, "sessions": count}, indent=2))
+    else:
+        print(f"person {person['code']}: mass {_g(person['mass_kg'])} kg, heart-rate limit "
+              f"{_g(person['max_hr_bpm'])} bpm, {count} session{'s' * (count != 1)}")
     return EXIT_OK

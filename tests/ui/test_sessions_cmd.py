@@ -225,3 +225,24 @@ def _foreign(db: Path) -> None:
     conn.execute("INSERT INTO sessions VALUES (1)")
     conn.commit()
     conn.close()
+
+
+def test_a_person_s_figures_are_set_shown_and_used_by_the_next_run(capsys, data, tmp_path):
+    code, out, _ = sessions(capsys, data, "person", "p01", "--mass-kg", "64", "--max-hr", "150")
+    assert code == 0 and "mass 64 kg, heart-rate limit 150 bpm, 1 session" in out
+    code, out, _ = sessions(capsys, data, "person", "p01", "--json")
+    assert json.loads(out)["mass_kg"] == 64.0 and json.loads(out)["sessions"] == 1
+    before = snapshot(data)
+    for args, says in ((("person", "p99"), "person p99: no such person"),
+                       (("person", "p01", "--mass-kg", "400"), "--mass-kg 400: out of range"),
+                       (("person", "p01", "--max-hr", "nan"), "--max-hr nan: out of range"),
+                       (("person", "Jane Doe", "--mass-kg", "60"), "a person code is")):
+        code, _, err = sessions(capsys, data, *args)
+        assert code == 2 and says in err and err.count("\n") == 1
+    assert snapshot(data) == before
+    from ui.run import plan_run
+
+    args = cli.build_parser().parse_args(["run", str(program_file(tmp_path)), "--allow-reverse", "--fast",
+                                          "--person", "p01", "--data-dir", str(data)])
+    session = plan_run(args).session
+    assert (session.mass_kg, session.max_hr_bpm) == (64.0, 150.0)
