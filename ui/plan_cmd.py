@@ -17,7 +17,8 @@ EXIT_REFUSED = 2
 
 def configure(subparsers) -> None:
     parser = subparsers.add_parser("plan", help="week-by-week plans: check, show, a person's next session")
-    verbs = parser.add_subparsers(dest="plan_command", required=True, parser_class=type(parser))
+    verbs = parser.add_subparsers(dest="plan_command", metavar="check|show|next", required=True,
+                                  parser_class=type(parser))
     check = verbs.add_parser("check", help="check every session of every week of each plan")
     check.add_argument("plans", nargs="+", metavar="PLAN")
     show = verbs.add_parser("show", help="the plan's weeks, one line per session")

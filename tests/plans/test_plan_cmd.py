@@ -67,3 +67,9 @@ def test_next_refuses_a_bad_person_code_and_a_foreign_database(make_plan, cli, t
     (tmp_path / "sessions.db").write_bytes(b"not a database" * 20)
     ran = cli("plan", "next", "--person", "p1", "--data-dir", tmp_path, plan)
     assert ran.code == 2 and len(ran.err_lines) == 1 and "not a retrotread sessions database" in ran.err
+
+
+def test_a_missing_or_unknown_verb_is_one_line(cli):
+    for args, words in ((("plan",), "check|show|next"), (("plan", "frob"), "invalid choice")):
+        ran = cli(*args)
+        assert ran.code == 2 and len(ran.err_lines) == 1 and words in ran.err, ran.err
