@@ -29,8 +29,9 @@ from ui.console.screens.lock import LockScreen
 from ui.console.screens.main import MainScreen
 from ui.console.screens.picker import ProgramPicker
 from ui.console.screens.simulator import SimulatorPanel
+from ui.console.screens.strap import StrapScreen
 from ui.console.sessions import recent_sessions
-from ui.console.text import FALL_STOP, WORDS_UPPER, refused_line
+from ui.console.text import FALL_STOP, WORDS_UPPER, heart_rate_message, refused_line
 from ui.engine import HEARTBEAT_PERIOD_S, Engine, Frame
 from ui.pin import PinError, PinStore, check_format
 from ui.session.rest import belt_at_rest, belt_still
@@ -143,6 +144,8 @@ class ConsoleApp(App):
                          else "Reset done. Nothing moves until you start again.", "good")
             elif kind == "session_end":
                 self.last_summary = event.get("summary")
+            elif (line := heart_rate_message(event)) is not None:  # S13's events, a stop among them
+                self.say(*line)
         if frame.loop_error and not self.message[0].startswith("CONTROL LOOP STOPPED"):
             self.say(f"CONTROL LOOP STOPPED: {frame.loop_error}. The drive was told to stop. Quit and restart.",
                      "bad")
@@ -292,6 +295,9 @@ class ConsoleApp(App):
             self.say("The simulator panel works only with the simulator (sim://).", "warn")
             return
         self.push_screen(SimulatorPanel())
+
+    def action_heart_rate(self) -> None:
+        self.push_screen(StrapScreen())
 
     def inject(self, event: str, value: float | None = None) -> None:
         self.engine.inject(event, value)

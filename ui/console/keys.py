@@ -36,6 +36,8 @@ MAIN = (
     Key("d", "direction", "Dir", "Manual mode: change direction (reverse needs arming)", footer=False),
     Key("o", "programs", "Program", "Choose the program and the profile (athlete needs the PIN)"),
     Key("i", "simulator", "Sim", "Simulator panel: key, fall, harness, comms, faults, heart rate", footer=False),
+    Key("h", "heart_rate", "HR", "Heart-rate source: scan for a strap and choose it, or none, or the simulator's",
+        footer=False),
     Key("v", "sessions", "Sessions", "The last sessions", footer=False),
     Key("l", "lock", "Lock", "End the session and lock the console (the PIN unlocks it)", footer=False),
     Key("question_mark,f1", "help", "Help", "This list of keys", display="?"),

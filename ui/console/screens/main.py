@@ -11,11 +11,12 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer
 
 from ui.console.keys import MAIN
-from ui.console.text import travel_direction
+from ui.console.text import step_guide, travel_direction
 from ui.console.widgets.base import Readout
 from ui.console.widgets.chart import SpeedChart
 from ui.console.widgets.countdown import CountdownOverlay
 from ui.console.widgets.eventlog import EventLog
+from ui.console.widgets.heart import HeartAlert, HeartReadout
 from ui.console.widgets.panels import InterlockPanel, StepPanel
 from ui.console.widgets.readouts import DirectionBanner, Readings, SpeedReadout, StatusLine
 
@@ -42,9 +43,11 @@ class MainScreen(Screen):
         with Horizontal(id="top"):
             yield DirectionBanner(id="banner")
             yield EstopButton("E-STOP SPACE", id="estop-button")
+        yield HeartAlert(id="hr-alert")  # above #middle: a docked dialog never covers it
         with Horizontal(id="middle"):
             with Vertical(id="left"):
                 yield SpeedReadout(id="speed")
+                yield HeartReadout("", id="heart")
                 yield Readings(id="readings")
                 yield CountdownOverlay(id="countdown")
             yield InterlockPanel(id="interlocks")
@@ -68,17 +71,38 @@ class MainScreen(Screen):
         app = self.app
         self.query_one(StatusLine).show(frame, snap.program_name or "Manual mode", app.status_notes(frame))
         self.query_one(DirectionBanner).show(snap)
-        self.query_one(SpeedReadout).show(snap)
+        wide = self.has_class("-wide")
+        self.query_one(SpeedReadout).show(snap, wide)
+        self.query_one(HeartReadout).show(snap, wide)
         self.query_one(Readings).show(frame)
         self.query_one(InterlockPanel).show(snap)
-        self.query_one(StepPanel).show(frame, app.step_total)
-        self.query_one(SpeedChart).add(frame.samples)
+        self.query_one(HeartAlert).show(frame, app.site.heart_rate.lost_stop_after_s)
+        self._note_hr_stop(frame)
+        hr_stop = self._hr_stop if self._hr_stop is not None and snap.stop_reason == self._hr_stop else None
+        program = app.program if app.program is not None and app.program.name == snap.program_name else None
+        next_guide = step_guide(program, snap.next_step.index) if snap.next_step is not None else None
+        self.query_one(StepPanel).show(frame, app.step_total, hr_stop=hr_stop, next_guide=next_guide)
+        chart = self.query_one(SpeedChart)
+        chart.add(frame.samples)
+        if snap.target_hr_bpm is not None:
+            chart.reference(snap.target_hr_bpm, "target")
+        else:
+            chart.reference(snap.max_hr_bpm, "limit")
         self.query_one(EventLog).add(frame.events)
         self.query_one(CountdownOverlay).show(snap)
         for state in ("estop", "fault", "running", "idle"):
             self.set_class(snap.state == state, "-" + state)
         self.set_class(travel_direction(snap) == "reverse" or snap.upcoming_direction == "reverse"
                        and snap.state in ("countdown", "reversing"), "-reverse")
+
+    _hr_stop: str | None = None  # the reason of the last heart-rate stop (S13)
+
+    def _note_hr_stop(self, frame) -> None:
+        """Remember a heart-rate stop's reason: the step panel shows it while it is the
+        controller's stop reason (a new start or another stop replaces it)."""
+        for event in frame.events:
+            if event["event"] == "safety_stop" and event.get("cause") == "heart_rate":
+                self._hr_stop = event["reason"]
 
     def show_message(self, message) -> None:
         text, style = message

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import RichLog
 
-from ui.console.text import describe_event, mmss
+from ui.console.text import describe, mmss
 
 STYLES = {"info": "", "good": "green", "warn": "bold yellow", "bad": "bold red"}
 HIDDEN = {"command"}  # the operator's own key presses: the trace has them, the log shows their effect
@@ -26,7 +26,7 @@ class EventLog(RichLog):
         for event in events:
             if event["event"] in HIDDEN:
                 continue
-            line, style = describe_event(event)
+            line, style = describe(event)
             text = Text(mmss(event["t"]) + " ", style="dim")
             text.append(line, style=STYLES[style])
             self.write(text)

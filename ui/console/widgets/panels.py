@@ -7,7 +7,7 @@ from rich.text import Text
 from ui.console.text import FALL_STOP, INTERLOCK_LABELS, step_line
 from ui.console.widgets.base import Readout
 
-STEP_MODES = ("-step", "-latched", "-stopped", "-complete")
+STEP_MODES = ("-step", "-latched", "-stopped", "-complete", "-hr-stop")
 
 
 class InterlockPanel(Readout):
@@ -48,7 +48,10 @@ class InterlockPanel(Readout):
 class StepPanel(Readout):
     """The current step with its cue and the next step; after a stop, why the machine stopped."""
 
-    def show(self, frame, total_steps: int | None = None) -> None:
+    def show(self, frame, total_steps: int | None = None, *, hr_stop: str | None = None,
+             next_guide: tuple[float, tuple[float, float]] | None = None) -> None:
+        """`hr_stop`: the reason of a heart-rate stop still current (S13); `next_guide`: the next
+        step's target bpm and speed range when it is HR-guided."""
         snap = frame.snapshot
         text = Text(overflow="ellipsis")
         person_first = snap.state in ("estop", "fault") and FALL_STOP in snap.latched_causes
@@ -70,14 +73,21 @@ class StepPanel(Readout):
             mode = "-complete"
             text.append(f"Program complete: {snap.program_name}\n", style="bold")
             text.append("L ends the session and locks the console; O chooses another program.")
+        elif hr_stop is not None and snap.state in ("idle", "stopping"):
+            mode = "-hr-stop"
+            text.append(f"STOPPED FOR THE HEART RATE: {hr_stop}\n", style="bold")
+            text.append("Check the person and let them rest. S starts again (a countdown, the start speed).\n")
+            if snap.step is not None:
+                text.append(f"Step {snap.step.index + 1}: {step_line(snap.step, snap.step_left_s, guide_of(snap))}")
         elif snap.step is not None:
             mode = "-step"
             total = f"/{total_steps}" if total_steps else ""
             text.append(f"Step {snap.step.index + 1}{total}: ", style="bold")
-            text.append(step_line(snap.step, snap.step_left_s) + "\n", style="bold")
+            text.append(step_line(snap.step, snap.step_left_s, guide_of(snap)) + "\n", style="bold")
             text.append(f"“{snap.step.cue}”\n" if snap.step.cue else "(no cue)\n", style="italic")
             text.append("Next: ", style="dim")
-            text.append(step_line(snap.next_step) if snap.next_step else "end of program", style="dim")
+            text.append(step_line(snap.next_step, guide=next_guide) if snap.next_step else "end of program",
+                        style="dim")
         else:
             mode = "-stopped"
             if snap.program_name is None:
@@ -89,6 +99,13 @@ class StepPanel(Readout):
                 text.append(f"Stopped: {snap.stop_reason}")
         self.show_content(text)
         self.set_modes(mode, STEP_MODES)
+
+
+def guide_of(snap) -> tuple[float, tuple[float, float]] | None:
+    """The current step's target bpm and speed range when it is HR-guided."""
+    if snap.target_hr_bpm is None or snap.hr_speed_range_kmh is None:
+        return None
+    return snap.target_hr_bpm, snap.hr_speed_range_kmh
 
 
 def fall_stop_text(text: Text, title: str, present: list[str]) -> None:

@@ -6,7 +6,9 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
 
-from ui.console.text import (REVERSE_PHASES, STATE_LABELS, countdown_number, distance, mmss, mph,
+from controller.energy import DEFAULT_MASS_KG, met, vo2_ml_kg_min
+from drivers.base import Direction
+from ui.console.text import (REVERSE_PHASES, STATE_LABELS, countdown_number, distance, mmss, mph, speed_range,
                              travel_direction)
 from ui.console.widgets.base import Readout
 from ui.console.widgets.bignum import BigNumber
@@ -78,34 +80,57 @@ class SpeedReadout(Vertical):
         yield BigNumber(id="speed-kmh")
         yield Readout("", id="speed-target")
 
-    def show(self, snap) -> None:
+    def show(self, snap, wide: bool = False) -> None:
         number = self.query_one("#speed-kmh", BigNumber)
         number.value = f"{snap.belt_kmh:.1f}"
         number.side = (Text("km/h", style="bold"), Text(f"{mph(snap.belt_kmh):.1f} mph"))
-        cap = snap.max_reverse_kmh if snap.upcoming_direction == "reverse" else snap.max_forward_kmh
-        self.query_one("#speed-target", Readout).show_content(
-            f"target {snap.target_kmh:.1f} km/h · cap {cap:.1f} {snap.upcoming_direction if snap.upcoming_direction != 'none' else ''}")
+        self.query_one("#speed-target", Readout).show_content(target_line(snap, wide))
         self.set_class(travel_direction(snap) == "reverse", "-reverse")
 
 
 class Readings(Readout):
-    """Incline, times, distances, heart rate, in two aligned columns."""
+    """Incline, times, distances and the energy estimate, in two aligned columns."""
 
     def show(self, frame) -> None:
         snap = frame.snapshot
         incline = f"{snap.incline_pct:.1f} %"
         if abs(snap.incline_target_pct - snap.incline_pct) >= 0.05:
             incline += f" → {snap.incline_target_pct:.1f}"
-        hr = "--" if snap.heart_rate_bpm is None else f"{snap.heart_rate_bpm:.0f} bpm"
-        rows = (("Incline", incline, "Heart", hr),
+        rows = (("Incline", incline, "MET", f"≈ {met_now(snap):.1f}"),
                 ("Elapsed", mmss(frame.session_s), "Left", mmss(snap.program_left_s)),
                 ("Forward", distance(frame.distance_forward_m), "Back", distance(frame.distance_backward_m)))
         text = Text(no_wrap=True, overflow="ellipsis")
-        for i, (label1, value1, label2, value2) in enumerate(rows):
-            if i:
-                text.append("\n")
+        for label1, value1, label2, value2 in rows:
             text.append(f"{label1:<8}", style="dim")
             text.append(f"{value1:<13}", style="bold")
             text.append(f"{label2:<7}", style="dim")
-            text.append(value2, style="bold")
+            text.append(value2 + "\n", style="bold")
+        text.append(f"{'Energy':<8}", style="dim")
+        text.append(energy_text(frame), style="bold")
         self.show_content(text)
+
+
+def target_line(snap, wide: bool = False) -> str:
+    """The target speed and the cap for the coming direction; in an HR-guided step, its speed
+    range and target heart rate instead of the cap (the range is within it), and on a narrow
+    screen instead of the target speed too (the belt's speed is just above)."""
+    if snap.hr_speed_range_kmh is not None and snap.target_hr_bpm is not None:
+        guided = f"HR-guided {speed_range(snap.hr_speed_range_kmh)} km/h → {snap.target_hr_bpm:.0f} bpm"
+        return f"target {snap.target_kmh:.1f} km/h · {guided}" if wide else guided
+    up = snap.upcoming_direction
+    cap = snap.max_reverse_kmh if up == "reverse" else snap.max_forward_kmh
+    return f"target {snap.target_kmh:.1f} km/h · cap {cap:.1f} {up if up != 'none' else ''}"
+
+
+def met_now(snap) -> float:
+    """The metabolic equivalent of what the belt asks now (controller/energy.py): an estimate."""
+    direction = Direction(snap.belt_direction) if snap.belt_direction in WORDS else Direction.NONE
+    return met(vo2_ml_kg_min(snap.belt_kmh, snap.incline_pct, direction))
+
+
+def energy_text(frame) -> str:
+    """The session's kcal so far, said to be an estimate (and for which mass, when assumed)."""
+    if frame.energy_kcal is None:
+        return "≈ 0 kcal (estimate)"
+    assumed = f", {DEFAULT_MASS_KG:g} kg" if frame.energy_estimated else ""
+    return f"≈ {frame.energy_kcal:.0f} kcal (estimate{assumed})"
