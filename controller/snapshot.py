@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from controller.duration import time_left_s
+
 
 @dataclass(frozen=True, slots=True)
 class StepView:
@@ -76,8 +78,8 @@ def take_snapshot(c) -> Snapshot:
     next_step = steps[c.step_index + 1] if c.step_index + 1 < len(steps) else None
     step_left_s = program_left_s = None
     if step is not None:
-        step_left_s = max(0.0, step.duration_s - c.step_elapsed_s)
-        program_left_s = step_left_s + sum(s.duration_s for s in steps[c.step_index + 1:])
+        step_left_s = max(0.0, step.duration_s - c.step_elapsed_s)  # the step's own clock
+        program_left_s = time_left_s(c)  # with the ramps, dwells and countdowns still to come
     countdown_left_s = None
     if c.countdown_end_s is not None and (c.state == "countdown" or c.reverse_phase == "countdown"):
         countdown_left_s = max(0.0, c.countdown_end_s - c.now_s)
