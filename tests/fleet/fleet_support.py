@@ -34,7 +34,10 @@ def scenario() -> list[tuple[str, object, bool]]:
 
     for tid in ("sim-01", "sim-02", "sim-03", "sim-04", "sim-05", "sim-06", "sim-07", "sim-08"):
         online(tid)
-    m += ramp("sim-01", T0 - 40, [min(3.2, 2.0 + 0.006 * i) for i in range(400)])  # 40 s: a ramp, then steady
+    walk = ramp("sim-01", T0 - 40, [min(3.2, 2.0 + 0.006 * i) for i in range(400)])  # 40 s: a ramp, then steady
+    for i, (_topic, payload, _retained) in enumerate(walk):
+        payload["heart_rate_bpm"] = 90 + i // 20 if i % 97 > 8 else None  # rising, with dropouts (gaps)
+    m += walk
     m += ramp("sim-02", T0, [1.5] * 5, direction="reverse", step=2, step_name="Back", heart_rate_bpm=None)
     m.append(("retrotread/sim-03/state", state(T0 + 1, "countdown", "none", 0.0, upcoming_direction="reverse",
                                                step=1, step_name="Back"), True))

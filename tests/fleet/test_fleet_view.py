@@ -27,7 +27,7 @@ async def test_a_tile_per_treadmill_alarms_first(fed):
         assert "E-STOP" in banner and "still moving REVERSE" in banner and alarm == "⚠ E-STOP: safety key removed"
         assert shown["sim-02"][2:4] == ("-reverse", "▼ ▼  REVERSE  ▼ ▼") and "♥ --" in shown["sim-02"][4]
         assert shown["sim-01"][2:4] == ("-forward", "▲ ▲  FORWARD  ▲ ▲")
-        assert shown["sim-01"][4].startswith(" 3.2 km/h") and "♥ 98" in shown["sim-01"][4]
+        assert shown["sim-01"][4].startswith(" 3.2 km/h") and "♥ 109" in shown["sim-01"][4]
         assert shown["sim-01"][5] == "step 1 Warm-up · 12:25 left"
         assert shown["sim-03"][2:4] == ("-reverse", "▼ NEXT: REVERSE ▼")
         assert shown["sim-06"][1:4] == ("OFFLINE", "-offline", "OFFLINE since 08:00:05")

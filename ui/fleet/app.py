@@ -8,6 +8,9 @@ move it, Enter opens the detail view, `a` marks the selected treadmill's alarms 
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import ItemGrid, VerticalScroll
@@ -17,6 +20,7 @@ from ui.fleet.detail import DetailScreen
 from ui.fleet.model import FleetModel
 from ui.fleet.tiles import Tile
 
+GIL_SWITCH_INTERVAL_S = 0.0005
 REFRESH_S = 0.2
 FLASH_S = 0.5
 TILE_WIDTH = 36
@@ -25,7 +29,7 @@ TILE_WIDTH = 36
 class FleetApp(App):
     """The fleet view over `model`. `flash_s=None` holds alarms steady (snapshots)."""
 
-    CSS_PATH = "fleet.tcss"
+    CSS_PATH = Path(__file__).with_name("fleet.tcss")  # absolute: a subclass elsewhere finds it too
     TITLE = "retrotread fleet"
     ENABLE_COMMAND_PALETTE = False
     BINDINGS = [Binding("left", "move(-1)", "◀", show=False), Binding("right", "move(1)", "▶", show=False),
@@ -54,6 +58,9 @@ class FleetApp(App):
         yield Footer()
 
     def on_mount(self) -> None:
+        # The feed's thread takes the GIL from drawing within 0.5 ms (CPython's default: 5 ms), so
+        # a message reaches the model while a frame is drawn (as the console's engine does).
+        sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
         if self._refresh_s is not None:
             self.set_interval(self._refresh_s, self.poll)
         if self._flash_s is not None:

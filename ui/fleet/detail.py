@@ -1,6 +1,6 @@
-"""The detail view of one treadmill: its banner, every reading, the speed chart of the last
-two minutes (the console's chart: target dim, measured in the direction's colour) and its
-event log, newest first. Opening it counts as seeing the treadmill's alarms."""
+"""The detail view of one treadmill: its banner, every reading, the chart of the last two
+minutes (speed, target and heart rate; chart.py) and its event log, newest first. Opening it
+counts as seeing the treadmill's alarms."""
 
 from __future__ import annotations
 
@@ -11,23 +11,23 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from ui.console.widgets.chart import SpeedChart
+from ui.fleet.chart import FleetChart
 from ui.fleet.model import ALARM_EVENTS, Treadmill
 from ui.fleet.words import BANNER_MODES, STATE_LABELS, alarm_line, banner, clock_time, event_line
 from ui.session.words import mmss
 
-CHART_STEP_S = 0.5  # the console's chart draws one sample per half second
+CHART_STEP_S = 0.5  # one dot column per half second, as the console's chart
 LOG_LINES = 60
 VALUE_WIDTH = 26
 
 
-def chart_samples(t: Treadmill) -> list[tuple[float, float, float, str]]:
-    """The history, one sample per CHART_STEP_S: (t_s, target_kmh, belt_kmh, direction)."""
+def chart_samples(t: Treadmill) -> list[tuple]:
+    """The history, one sample per CHART_STEP_S: (t_s, target_kmh, belt_kmh, direction, hr_bpm)."""
     samples, next_s = [], None
-    for ts, target_kmh, belt_kmh, direction, _hr in t.history:
-        if next_s is None or ts >= next_s:
-            samples.append((ts, target_kmh, belt_kmh, direction))
-            next_s = ts + CHART_STEP_S - 1e-6
+    for sample in t.history:
+        if next_s is None or sample[0] >= next_s:
+            samples.append(sample)
+            next_s = sample[0] + CHART_STEP_S - 1e-6
     return samples
 
 
@@ -71,7 +71,7 @@ class DetailScreen(Screen):
         with Horizontal(id="detail-middle"):
             yield Static(id="detail-readings")
             yield Static(id="detail-alarms")
-        yield SpeedChart(id="detail-chart")
+        yield FleetChart(id="detail-chart")
         yield Static(id="detail-log")
         yield Footer()
 
@@ -96,10 +96,7 @@ class DetailScreen(Screen):
                           style="bold red" if not alarm.seen else "")
         alarm_now, _ = alarm_line(t)
         self.query_one("#detail-alarms", Static).update(alarms or Text(alarm_now or "no alarms", style="dim"))
-        chart = self.query_one(SpeedChart)
-        chart.samples.clear()
-        chart.samples.extend(chart_samples(t))
-        chart.refresh()
+        self.query_one(FleetChart).show(chart_samples(t))
         newest_first = reversed(list(t.events)[-LOG_LINES:])
         log = "\n".join(event_line(e) for e in newest_first) or "no events heard yet"
         self.query_one("#detail-log", Static).update(Text(log, no_wrap=True, overflow="ellipsis"))

@@ -1,17 +1,21 @@
 """The fleet simulator's run: N session hosts on one event loop and one real-time clock.
 
-Treadmill i's control loop starts i/N of a control period after the first, so the N ticks
-of each period are spread evenly (64 treadmills at 50 Hz: one tick every 0.31 ms) instead of
-all falling due at once. Each host has the telemetry sink and a scripted operator.
+The treadmills' control loops are spread over the control period in 1 ms slots (at 50 Hz, 20
+slots: 64 treadmills make 3 or 4 a slot), instead of all falling due at once; the loops of
+one slot tick one after the other on one wake-up of the shared clock. Each host has the
+telemetry sink and a scripted operator; the telemetry of all of them shares one network
+thread (ui/session/telemetry/hub.py).
 """
 
 from __future__ import annotations
 
 import asyncio
 import gc
+import os
 import random
 import signal
 import sys
+import threading
 import time
 from dataclasses import dataclass, replace
 
@@ -24,7 +28,12 @@ from ui.session.host import SessionHost, open_for
 from ui.session.rest import RestRule
 from ui.session.telemetry import open_telemetry
 
+GIL_SWITCH_INTERVAL_S = 0.0005  # as the console's engine: a tick waits at most this for the GIL
+CONTROL_NICE = -10  # as the console's control thread, best effort (root or CAP_SYS_NICE)
 FIRST_START_S = 5.0  # the treadmills' first starts are spread over this many seconds
+#: The loops' ticks are spread over the control period in slots this far apart; the loops of
+#: one slot tick one after the other on one wake-up (a tick takes ~0.05 ms; a wake-up costs more)
+SLOT_S = 0.001
 STOP_WAIT_S = 20.0  # at the end, how long the belts may take to come to rest
 
 
@@ -35,6 +44,16 @@ class Member:
     sink: object
     crew: ScriptedOperator
     stats: LoopStats
+
+
+def _prioritise_this_thread() -> None:
+    """The control loops ahead of the publishers and of other processes (ui/engine.py does the
+    same for the console's control thread): a short GIL switch interval, and nice -10 if allowed."""
+    sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), CONTROL_NICE)
+    except (OSError, AttributeError):
+        pass
 
 
 def treadmill_ids(count: int) -> list[str]:
@@ -69,14 +88,17 @@ class Fleet:
     async def build(self) -> None:
         from ui.version import __version__
 
+        from ui.session.telemetry.hub import Hub
+
         clock, spread = self.clock, random.Random(self.seed)
+        hub = Hub("retrotread-fleet-telemetry")  # one network thread for every treadmill's connection
         for i, tid in enumerate(treadmill_ids(self.count)):
             plan = replace(self.plan, seed=self.seed + i)
             drive = open_drive("sim://", **plan.drive_options(clock))
             await open_for(drive, plan)
             host = SessionHost(plan, drive, clock, drive_open=True)
             sink = open_telemetry(replace(self.settings, treadmill_id=tid), t0_s=host.t0_s, now_s=clock.now_s(),
-                                  report=self._report, version=__version__)
+                                  report=self._report, version=__version__, hub=hub)
             crew = ScriptedOperator(host, seed=self.seed * 1009 + i,
                                     chaos_seed=None if self.chaos is None else self.chaos * 1009 + i,
                                     first_start_s=spread.uniform(0.0, FIRST_START_S))
@@ -92,11 +114,13 @@ class Fleet:
               f"{self.settings.broker.display} (Ctrl-C stops)", file=self.out, flush=True)
         stop = asyncio.Event()
         self._install_signals(stop)
+        _prioritise_this_thread()  # after build: the publishers' threads keep the normal priority
         gc.freeze()  # start-up's objects out of every later collection's way
         cpu0_s, wall0_s = time.process_time(), time.monotonic()
         period_s = 1.0 / self.plan.site.control_rate_hz
+        slots = max(1, min(self.count, round(period_s / SLOT_S)))
         first_s = self.clock.now_s() + 0.05
-        tasks = [asyncio.create_task(self._run_member(m, first_s + i * period_s / self.count))
+        tasks = [asyncio.create_task(self._run_member(m, first_s + (i % slots) * period_s / slots))
                  for i, m in enumerate(self.members)]
         try:
             await asyncio.wait_for(stop.wait(), duration_s)

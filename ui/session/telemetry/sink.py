@@ -152,14 +152,15 @@ def _time_after_each_step(program) -> list[float]:
 
 def open_telemetry(settings: TelemetrySettings, *, t0_s: float, now_s: float | None = None,
                    report: Callable[[str], None] | None = None, wall0_s: float | None = None,
-                   version: str = "") -> TelemetrySink:
+                   version: str = "", hub=None) -> TelemetrySink:
     """A started publisher for `settings` and its sink; add the sink to a SessionHost.
 
     `t0_s` is the session's start on its clock (SessionHost.t0_s) and `now_s` that clock now
     (default: t0_s); `wall0_s` the Unix time at t0_s (default: from the wall clock now). Never
-    raises for a broker that is down: the publisher reports it, once.
+    raises for a broker that is down: the publisher reports it, once. `hub`: a network thread
+    to share (hub.py; the fleet simulator's), else the publisher gets one of its own.
     """
     if wall0_s is None:
         wall0_s = time.time() - ((now_s if now_s is not None else t0_s) - t0_s)
-    publisher = Publisher(settings, t0_s=t0_s, wall0_s=wall0_s, report=report, version=version).start()
+    publisher = Publisher(settings, t0_s=t0_s, wall0_s=wall0_s, report=report, version=version, hub=hub).start()
     return TelemetrySink(publisher, t0_s=t0_s, wall0_s=wall0_s, report=report)
