@@ -35,7 +35,7 @@ from controller.program import Program
 from controller.snapshot import Snapshot
 from drivers import DriveError, open_drive
 from drivers.base import Drive, Injectable
-from ui.console.sessions import Session, SessionRecorder
+from ui.console.sessions import Session, SessionRecorder, StoreRecorder
 from ui.session.host import SessionHost
 from ui.session.plan import SessionPlan
 
@@ -90,7 +90,7 @@ class Engine:
                  seed: int = 0, drive_options: dict[str, Any] | None = None,
                  ui_heartbeat_timeout_s: float | None = 1.0,
                  sessions_dir: str | Path | None = None, publish_hz: float = 10.0, chart_hz: float = 2.0,
-                 keep_lateness: bool = False, site_file: str | None = None) -> None:
+                 keep_lateness: bool = False, site_file: str | None = None, records=None) -> None:
         self.site = site
         self.site_file = site_file
         self.clock = clock or PreciseClock()
@@ -103,7 +103,15 @@ class Engine:
         self.controller = self.host.controller
         self.rate_hz = site.control_rate_hz
         self.stats = LoopStats(keep_lateness=keep_lateness)
-        self.recorder = SessionRecorder(sessions_dir) if sessions_dir is not None else None
+        #: where sessions are recorded: the store (`records`, a ui.session.records.Store; the
+        #: recorder writes on its own thread in real time), else an old-style folder, else nowhere
+        self.records_folder: Path | None = records.folder if records is not None else None
+        if records is not None:
+            self.recorder = StoreRecorder(records, realtime=not isinstance(self.clock, SimClock))
+        else:
+            self.recorder = SessionRecorder(sessions_dir) if sessions_dir is not None else None
+        self.person: str | None = None  # the pseudonymous code the next session is recorded under
+        self.person_mass_kg: float | None = None
         self._publish_every = max(1, round(self.rate_hz / publish_hz))
         self._sample_every = max(1, round(self.rate_hz / chart_hz))
         self._tick = 0
@@ -157,6 +165,17 @@ class Engine:
     @property
     def heart_rate_source(self) -> str:
         return self.host.plan.hr_source
+
+    def set_person(self, code: str | None, mass_kg: float | None = None) -> None:
+        """The person the next session is recorded under (a checked code, or None), and their mass
+        for the energy estimate. From the UI thread; an open session keeps its own."""
+        self.person, self.person_mass_kg = code, mass_kg
+
+    @property
+    def last_session_id(self) -> str | None:
+        """The id of the session open now, else of the last one that ended (for a note)."""
+        session = self.session or self._last_session
+        return session.id if session is not None else None
 
     def end_session(self, reason: str) -> None:
         """Close the open session's record at the next tick (no-op when none is open)."""
@@ -320,8 +339,8 @@ class Engine:
     def _begin_session(self, v) -> dict[str, Any]:
         program = v.program
         info = {"program": program.name if program else "manual", "profile": v.profile.name,
-                "driver": self.drive_name}
-        self.session = Session(v.now_s, info, self.recorder)
+                "driver": self.drive_name, "person": self.person}
+        self.session = Session(v.now_s, info, self.recorder, mass_kg=self.person_mass_kg)
         return self.session.start_event()
 
     def _end_session(self, reason: str, now_s: float) -> dict[str, Any]:

@@ -1,10 +1,17 @@
-"""Session records: one trace (JSON Lines, DESIGN.md's format) and one summary per session.
+"""The console's sessions: their totals on the control thread, and their record.
 
 A session runs from the first countdown after the console was unlocked to the moment it
 ends (program complete, the operator locks the console, quit). `Session` keeps its totals on
-the control thread (ui/session/summary.py, as `retrotread run` counts them); the record is a
-sink (`SessionRecord`) behind a bounded queue on its own thread (ui/session/sinks.py), so a
-slow disk can never hold up a control tick: it loses lines instead, and says so.
+the control thread (ui/session/summary.py, as `retrotread run` counts them) and hands its
+events and ticks to a recorder:
+- `StoreRecorder` (the default): the data folder's store (ui/session/records/, docs/records.md),
+  through the recorder sink -- behind a bounded queue on its own thread in real time, so a
+  slow disk can never hold up a control tick;
+- `SessionRecorder` (`console --sessions DIR`, the old format): a folder of one trace and one
+  summary per session, kept until the console's tests move to the store; such a folder can be
+  imported (`retrotread sessions import DIR`).
+The summary a session ends with (for the lock screen) keeps the old names; the store gets
+DESIGN.md's figures.
 """
 
 from __future__ import annotations
@@ -14,6 +21,10 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
+from ui.session.records import Store, StoreError
+from ui.session.records.folder import DB_NAME
+from ui.session.records.recorder import recording_sink
+from ui.session.records.rows import id_for
 from ui.session.sinks import Queued
 from ui.session.summary import SummarySink
 from ui.session.trace import TraceSink
@@ -114,9 +125,10 @@ class SessionRecorder:
         if self._stem is not None:
             self._queued.on_tick(view)
 
-    def end(self, event: dict[str, Any], summary: dict[str, Any]) -> dict[str, Any]:
+    def end(self, event: dict[str, Any], summary: dict[str, Any], figures: dict[str, Any] | None = None
+            ) -> dict[str, Any]:
         """Close the record with `event` (session_end); returns the summary completed with names
-        and wall times, as written beside the trace."""
+        and wall times, as written beside the trace (`figures` are the store's, unused here)."""
         summary = {"id": self._stem, "started": _iso(self._started_wall), "ended": _iso(self.wall_clock()),
                    **summary, "trace": self._stem + TRACE_SUFFIX}
         self._queued.on_event({**event, "summary": summary})
@@ -141,24 +153,94 @@ class SessionRecorder:
         return stem
 
 
+class StoreRecorder:
+    """The console's recorder into the store: the calls of SessionRecorder, on the control
+    thread; the store's recorder sink does the writing (its own thread in real time)."""
+
+    def __init__(self, store: Store, *, realtime: bool, wall_clock: Callable[[], float] = time.time) -> None:
+        self.folder = store.folder
+        self.wall_clock = wall_clock
+        self._sink = recording_sink(store, realtime=realtime, report=self._report)
+        self._loss: str | None = None
+        self._id: str | None = None
+        self._given: set[str] = set()
+        self._started_wall = 0.0
+
+    @property
+    def open(self) -> bool:
+        return self._id is not None
+
+    @property
+    def error(self) -> str | None:
+        return self._sink.recorder.error or self._loss
+
+    def begin(self, t0_s: float) -> str:
+        """Name a new session (the store adds -2 in the rare case another process took the name)."""
+        self._started_wall = self.wall_clock()
+        base = candidate = id_for(self._started_wall)
+        n = 1
+        while candidate in self._given:
+            n += 1
+            candidate = f"{base}-{n}"
+        self._given.add(candidate)
+        self._id = candidate
+        return candidate
+
+    @property
+    def started_unix(self) -> float:
+        return self._started_wall
+
+    def on_event(self, event: dict[str, Any]) -> None:
+        if self._id is not None:
+            self._sink.on_event(event)
+
+    def on_tick(self, view) -> None:
+        if self._id is not None:
+            self._sink.on_tick(view)
+
+    def end(self, event: dict[str, Any], summary: dict[str, Any], figures: dict[str, Any] | None = None
+            ) -> dict[str, Any]:
+        """End the record with `event` (session_end) and the store's figures; returns `summary`
+        completed with the id and wall times."""
+        summary = {"id": self._id, "started": _iso(self._started_wall), "ended": _iso(self.wall_clock()), **summary}
+        self._sink.on_event({**event, **({"summary": figures} if figures is not None else {})})
+        self._id = None
+        return summary
+
+    def close(self) -> None:
+        """Flush everything and stop the record's thread."""
+        self._sink.close()
+
+    def _report(self, text: str) -> None:
+        self._loss = text
+
+
 class Session:
     """One session's bookkeeping on the control thread: its totals (distance and time per
     direction, every stop) and, when there is a recorder, its record. A sink: it sees events and
     the per-tick view, never the controller."""
 
-    def __init__(self, t0_s: float, info: dict[str, Any], recorder: SessionRecorder | None) -> None:
+    def __init__(self, t0_s: float, info: dict[str, Any], recorder: SessionRecorder | StoreRecorder | None, *,
+                 mass_kg: float | None = None) -> None:
         self.t0_s = t0_s
         self.elapsed_s = 0.0
         self.info = {**info, "program_complete": False}
-        self.totals = SummarySink(t0_s)
+        self.totals = SummarySink(t0_s, mass_kg=mass_kg)
+        self.mass_kg = mass_kg
         self.recorder = recorder
         self.id = recorder.begin(t0_s) if recorder is not None else None
 
     def start_event(self) -> dict[str, Any]:
         event = {"t": self.t0_s, "event": "session_start", **self.info}
         del event["program_complete"]
+        if event.get("person") is None:
+            event.pop("person", None)
+        if self.mass_kg is not None:
+            event["mass_kg"] = self.mass_kg
         if self.id is not None:
             event["id"] = self.id
+        if isinstance(self.recorder, StoreRecorder):
+            event["started_unix"] = self.recorder.started_unix
         return event
 
     def on_event(self, event: dict[str, Any]) -> None:
@@ -195,12 +277,15 @@ class Session:
         }
         event = {"t": now_s, "event": "session_end", "reason": reason}
         if self.recorder is not None:
-            summary = self.recorder.end(event, summary)
+            summary = self.recorder.end(event, summary, totals.as_dict())
         return {**event, "summary": summary}
 
 
 def recent_sessions(directory: str | Path, limit: int = 10) -> list[dict[str, Any]]:
-    """The summaries of the last `limit` sessions in `directory`, newest first."""
+    """The summaries of the last `limit` sessions in `directory` (a data folder's store, or an
+    old sessions folder), newest first, with the names the sessions dialog shows."""
+    if (Path(directory) / DB_NAME).exists():
+        return _recent_in_store(Path(directory), limit)
     paths = sorted(Path(directory).glob("*" + SUMMARY_SUFFIX), reverse=True)[:limit]
     summaries = []
     for path in paths:
@@ -213,3 +298,13 @@ def recent_sessions(directory: str | Path, limit: int = 10) -> list[dict[str, An
 
 def _iso(wall_s: float) -> str:
     return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(wall_s))
+
+
+def _recent_in_store(folder: Path, limit: int) -> list[dict[str, Any]]:
+    try:
+        with Store.open(folder) as store:
+            summaries = store.list()[:limit]
+    except StoreError:
+        return []
+    return [{**s, "started": s["started"][:19].replace("T", " "), "distance_forward_m": s["forward"]["distance_m"],
+             "distance_backward_m": s["backward"]["distance_m"]} for s in summaries]
