@@ -1,29 +1,36 @@
 """Interval programs: TOML files of steps and repeat blocks, flattened into a list of steps.
 
-Two checks, in order. `parse_program` checks the structure (keys, types, ranges) and knows
-nothing about the site; `check_program` checks the flattened steps against a speed profile,
-tightened by the program's own caps (S4). A program over the caps is refused, never clamped.
-Every refusal is an `InputError` whose one-line message names the file and the step path,
-e.g. ``programs/x.toml: steps[1].steps[0].speed_kmh: Input should be greater than 0``.
+Two checks, in order. The structure (keys, types, ranges), which knows nothing about the site;
+then the flattened steps against a speed profile, tightened by the program's own caps (S4). A
+program over the caps is refused, never clamped. Every error is found, not just the first: an
+author fixes a file in one go. `read_program` returns the program made of the well-formed steps
+and every structure error, `limit_errors` every step outside the profile; `parse_program`,
+`load_program` and `check_program` raise them as one `InputError`, one line per error in file
+order, each naming the file, the step path, the value and the reason, e.g.
+``programs/x.toml: steps[1].direction: "backwards" is not forward or reverse``.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
+import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Literal, Union
+from typing import Any, Callable, Iterable
 
 import pydantic
-from pydantic import AfterValidator, BaseModel, ConfigDict, Discriminator, Field, Tag
 
-from controller.errors import InputError, from_validation_error, read_toml
 from controller.limits import SpeedProfile
+from controller.program_format import (HEADER_KEYS, MAX_STEP_DURATION_S, BlockTable, HrStepTable, PlainStepTable,
+                                       ProgramTable, StepOrBlock, kind as _kind, keys_at)
 from controller.ramps import progression_kmh
 from drivers.base import Direction
+from drivers.input_errors import InputError, explain_validation_error, read_toml, without_misspelt
 
 MPH_TO_KMH = 1.609344
-MAX_STEP_DURATION_S = 4 * 3600.0
+__all__ = ["MAX_STEP_DURATION_S", "MPH_TO_KMH", "Program", "ProgramStep", "check_program", "in_file_order",
+           "limit_errors", "load_checked", "load_program", "parse_program", "read_program", "read_program_file"]
 MAX_BLOCK_DEPTH = 3  # a block inside a block inside a block, no deeper
 MAX_STEPS = 1000  # after repeats are expanded; keeps a typo like repeat = 100 x 100 sane
 
@@ -83,149 +90,177 @@ class Program:
         return profile.tightened(forward_max_kmh=self.max_forward_kmh, reverse_max_kmh=self.max_reverse_kmh)
 
 
-# --- the file format (structure only) ------------------------------------------------------
+# --- parsing: every structure error ---------------------------------------------------------
 
-def _one_line(text: str) -> str:
-    if not text.strip():
-        raise ValueError("must not be blank")
-    if "\n" in text or "\r" in text:
-        raise ValueError("must be one line")
-    return text
+def read_program(data: dict[str, Any], source: str = "<string>") -> tuple[Program, list[InputError]]:
+    """The program made of what is well-formed, and every structure error (in file order).
 
+    With errors, the program holds the steps that parsed (and the header keys that did), so
+    that their limits can still be checked: every mistake is reported at once.
+    """
+    errors: list[InputError] = []
+    try:
+        model = ProgramTable.model_validate(data)
+    except pydantic.ValidationError as exc:
+        errors.extend(explain_validation_error(source, exc, keys_at=keys_at).errors)
+        raw = data if isinstance(data, dict) else {}
+        header = _well_formed_header(raw, errors)
+        items = raw.get("steps") if isinstance(raw.get("steps"), list) else []
+    else:
+        header = {key: getattr(model, key) for key in HEADER_KEYS}
+        items = model.steps
+    flat = _flatten(items, "steps", 0, source, errors)
+    program = Program(
+        name=header.get("name") or Path(source).stem,
+        source=source,
+        profile=header.get("profile"),
+        max_forward_kmh=header.get("max_forward_kmh"),
+        max_reverse_kmh=header.get("max_reverse_kmh"),
+        steps=tuple(dataclasses.replace(step, index=i) for i, step in enumerate(flat)),
+        description=header.get("description"),
+        max_hr_bpm=header.get("max_hr_bpm"),
+    )
+    return program, in_file_order(without_misspelt(errors))
 
-Label = Annotated[str, AfterValidator(_one_line)]
-Cue = Annotated[str, Field(max_length=200), AfterValidator(_one_line)]
-Speed = Annotated[float, Field(gt=0, allow_inf_nan=False)]
-
-
-class _Table(BaseModel):
-    # strict: a string or a bool where a number belongs is an error, not a conversion
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
-
-
-class _PlainStep(_Table):
-    name: Label | None = None
-    direction: Literal["forward", "reverse"]
-    speed_kmh: Speed | None = None
-    speed_mph: Speed | None = None
-    to_speed_kmh: Speed | None = None
-    to_speed_mph: Speed | None = None
-    incline_pct: Annotated[float, Field(ge=0, le=25, allow_inf_nan=False)] = 0.0
-    duration_s: Annotated[float, Field(gt=0, le=MAX_STEP_DURATION_S, allow_inf_nan=False)]
-    cue: Cue | None = None
-
-
-class _HrStep(_Table):
-    """An HR-guided step: the speed follows the heart rate within its own range."""
-
-    name: Label | None = None
-    direction: Literal["forward", "reverse"]
-    target_hr_bpm: Annotated[float, Field(ge=60, le=200, allow_inf_nan=False)]
-    min_speed_kmh: Speed
-    max_speed_kmh: Speed
-    hr_adjust_s: Annotated[float, Field(ge=7, le=60, allow_inf_nan=False)] = 10.0
-    incline_pct: Annotated[float, Field(ge=0, le=25, allow_inf_nan=False)] = 0.0
-    duration_s: Annotated[float, Field(gt=0, le=MAX_STEP_DURATION_S, allow_inf_nan=False)]
-    cue: Cue | None = None
-
-
-class _Block(_Table):
-    name: Label | None = None
-    repeat: Annotated[int, Field(ge=1, le=100)]
-    steps: Annotated[list["_StepOrBlock"], Field(min_length=1)]
-
-
-def _kind(value: Any) -> str | None:
-    # Discriminate on the keys so that errors point into the right kind of step. The tags are
-    # capitalised because from_validation_error drops capitalised parts from the field path.
-    if isinstance(value, dict):
-        if "repeat" in value or "steps" in value:
-            return "Block"
-        return "Hrstep" if "target_hr_bpm" in value else "Step"
-    return None
-
-
-_StepOrBlock = Annotated[
-    Union[Annotated[_PlainStep, Tag("Step")], Annotated[_HrStep, Tag("Hrstep")], Annotated[_Block, Tag("Block")]],
-    Discriminator(
-        _kind,
-        custom_error_type="step_not_table",
-        custom_error_message="each step must be a table (direction, speed, duration) or a block (repeat, steps)",
-    ),
-]
-_Block.model_rebuild()
-
-
-class _ProgramFile(_Table):
-    name: Label
-    description: str | None = None
-    profile: Label | None = None
-    max_forward_kmh: Speed | None = None
-    max_reverse_kmh: Speed | None = None
-    max_hr_bpm: Annotated[float, Field(ge=60, le=230, allow_inf_nan=False)] | None = None
-    steps: Annotated[list[_StepOrBlock], Field(min_length=1)]
-
-
-# --- parsing -------------------------------------------------------------------------------
 
 def parse_program(data: dict[str, Any], source: str = "<string>") -> Program:
-    """Check a program's structure and flatten it; raises InputError (no limits checked)."""
-    try:
-        model = _ProgramFile.model_validate(data)
-    except pydantic.ValidationError as exc:
-        raise from_validation_error(source, exc) from None
-    flat = _flatten(model.steps, "steps", 0, source)
-    return Program(
-        name=model.name,
-        source=source,
-        profile=model.profile,
-        max_forward_kmh=model.max_forward_kmh,
-        max_reverse_kmh=model.max_reverse_kmh,
-        steps=tuple(dataclasses.replace(step, index=i) for i, step in enumerate(flat)),
-        description=model.description,
-        max_hr_bpm=model.max_hr_bpm,
-    )
+    """Check a program's structure and flatten it; raises InputError with every error (no limits)."""
+    program, errors = read_program(data, source)
+    if errors:
+        raise InputError.of(errors)
+    return program
+
+
+def read_program_file(path: str | Path) -> tuple[Program, list[InputError]]:
+    """`read_program` of a file; an unreadable file or bad TOML raises InputError (one line)."""
+    return read_program(read_toml(path), str(path))
 
 
 def load_program(path: str | Path) -> Program:
-    """Read and parse a program file; raises InputError naming the file (and line or field)."""
+    """Read and parse a program file; raises InputError naming the file (and line or fields)."""
     return parse_program(read_toml(path), str(path))
 
 
-def _flatten(items: list[_PlainStep | _Block], path: str, depth: int, source: str) -> list[ProgramStep]:
-    """Steps in run order, repeats expanded; `index` is filled in by the caller."""
+def load_checked(path: str | Path, profile_for: Callable[[Program], SpeedProfile]) -> Program:
+    """Read a program file and check it against the profile `profile_for(program)` picks (from
+    the flag, the program's own `profile`, the site's default): every error at once, structure
+    and limits, as one InputError. `profile_for` may raise (an unknown profile)."""
+    program, errors = read_program_file(path)
+    errors = in_file_order(errors + limit_errors(program, profile_for(program)))
+    if errors:
+        raise InputError.of(errors)
+    return program
+
+
+def in_file_order(errors: Iterable[InputError]) -> list[InputError]:
+    """Top-level keys first, then by step path (steps[1] before steps[1].steps[0] before steps[2]);
+    an error repeated by a repeat block once."""
+    unique = list({error.line: error for error in errors}.values())
+    return sorted(unique, key=_position)
+
+
+def _position(error: InputError) -> tuple[int, ...]:
+    field = error.field or ""
+    return tuple(int(n) for n in re.findall(r"\[(\d+)\]", field)) if field.startswith("steps[") else ()
+
+
+def _well_formed_header(raw: dict[str, Any], errors: list[InputError]) -> dict[str, Any]:
+    """The top-level keys without an error of their own (the rest as if not given)."""
+    bad = {error.field for error in errors}
+    header = {key: raw[key] for key in HEADER_KEYS if key in raw and key not in bad}
+    for key in ("max_forward_kmh", "max_reverse_kmh", "max_hr_bpm"):
+        if key in header:
+            header[key] = float(header[key])
+    return header
+
+
+@functools.cache
+def _step_adapter() -> pydantic.TypeAdapter:
+    return pydantic.TypeAdapter(StepOrBlock)
+
+
+def _well_formed(item: Any, here: str, errors: list[InputError]) -> Any:
+    """A step or block model for a table that validates on its own. A step with errors is
+    validated without its wrong keys (a placeholder for a wrong duration), so that its speeds
+    are still checked against the caps; a block with errors, or a step that cannot be read
+    even so, stays the raw value (its errors are already listed)."""
+    if isinstance(item, (PlainStepTable, HrStepTable, BlockTable)):
+        return item
+    try:
+        return _step_adapter().validate_python(item)
+    except pydantic.ValidationError:
+        pass
+    if not isinstance(item, dict) or _kind(item) == "Block":
+        return item
+    bad = {error.field for error in errors}
+    cleaned = {key: value for key, value in item.items() if f"{here}.{key}" not in bad}
+    if "duration_s" not in cleaned:
+        cleaned["duration_s"] = 1.0  # never run: the program is refused for the listed error
+    if _kind(cleaned) != _kind(item):
+        return item
+    try:
+        return _step_adapter().validate_python(cleaned)
+    except pydantic.ValidationError:
+        return item
+
+
+def _flatten(items: list[Any], path: str, depth: int, source: str, errors: list[InputError]) -> list[ProgramStep]:
+    """Steps in run order, repeats expanded; what is wrong goes to `errors` and is left out.
+    `index` is filled in by the caller."""
     flat: list[ProgramStep] = []
-    for i, item in enumerate(items):
+    for i, raw in enumerate(items):
         here = f"{path}[{i}]"
-        if isinstance(item, _PlainStep):
-            flat.append(_plain_step(item, here, item.name or f"Step {i + 1}", source))
+        item = _well_formed(raw, here, errors)
+        if isinstance(item, BlockTable) or not isinstance(item, (PlainStepTable, HrStepTable)):
+            flat.extend(_block(item, here, depth, source, errors, len(flat)))
             continue
-        if isinstance(item, _HrStep):
-            flat.append(_hr_step(item, here, item.name or f"Step {i + 1}", source))
-            continue
-        if depth >= MAX_BLOCK_DEPTH:
-            raise InputError(source, here, f"blocks nest at most {MAX_BLOCK_DEPTH} deep")
-        inner = _flatten(item.steps, f"{here}.steps", depth + 1, source)
-        count = len(flat) + item.repeat * len(inner)
-        if count > MAX_STEPS:
-            raise InputError(source, here, f"repeats expand to {count} steps; at most {MAX_STEPS}")
-        label = item.name or "Block"
-        for n in range(1, item.repeat + 1):
-            flat.extend(dataclasses.replace(s, name=f"{label} {n}/{item.repeat}: {s.name}") for s in inner)
+        listed, before = {error.field for error in errors}, len(errors)
+        make = _plain_step if isinstance(item, PlainStepTable) else _hr_step
+        step = make(item, here, item.name or f"Step {i + 1}", source, errors)
+        errors[before:] = [error for error in errors[before:] if error.field not in listed]  # said once
+        if step is not None:
+            flat.append(step)
     return flat
 
 
-def _plain_step(step: _PlainStep, path: str, name: str, source: str) -> ProgramStep:
+def _block(item: Any, here: str, depth: int, source: str, errors: list[InputError], before: int) -> list[ProgramStep]:
+    """A block's steps, repeated and named `Label n/N: step`; [] when it cannot be expanded."""
+    if isinstance(item, BlockTable):
+        name, repeat, inner_items = item.name, item.repeat, item.steps
+    elif isinstance(item, dict) and isinstance(item.get("steps"), list):  # a block with errors: its steps
+        repeat = item.get("repeat")
+        repeat = repeat if type(repeat) is int and 1 <= repeat <= 100 else 1
+        name = item.get("name") if isinstance(item.get("name"), str) else None
+        inner_items = item["steps"]
+    else:
+        return []  # not a step at all: its error is listed
+    if depth >= MAX_BLOCK_DEPTH:
+        errors.append(InputError(source, here, f"blocks nest at most {MAX_BLOCK_DEPTH} deep"))
+        return []
+    inner = _flatten(inner_items, f"{here}.steps", depth + 1, source, errors)
+    count = before + repeat * len(inner)
+    if count > MAX_STEPS:
+        errors.append(InputError(source, here, f"repeats expand to {count} steps; at most {MAX_STEPS}"))
+        return []
+    label = name or "Block"
+    return [dataclasses.replace(s, name=f"{label} {n}/{repeat}: {s.name}") for n in range(1, repeat + 1) for s in inner]
+
+
+def _plain_step(step: PlainStepTable, path: str, name: str, source: str,
+                errors: list[InputError]) -> ProgramStep | None:
     """A step from the file with its speeds in km/h; refuses both or neither unit, or a mix."""
     in_mph = step.speed_mph is not None
+    found = len(errors)
     if in_mph and step.speed_kmh is not None:
-        raise InputError(source, f"{path}.speed_mph", "give speed_kmh or speed_mph, not both")
+        errors.append(InputError(source, f"{path}.speed_mph", "give speed_kmh or speed_mph, not both"))
     if not in_mph and step.speed_kmh is None:
-        raise InputError(source, f"{path}.speed_kmh", "missing (or speed_mph)")
+        errors.append(InputError(source, f"{path}.speed_kmh", "missing (or speed_mph)"))
     wrong_unit = "to_speed_kmh" if in_mph else "to_speed_mph"
     if getattr(step, wrong_unit) is not None:
         unit = "speed_mph" if in_mph else "speed_kmh"
-        raise InputError(source, f"{path}.{wrong_unit}", f"the step's speed is {unit}; give both in one unit")
+        errors.append(InputError(source, f"{path}.{wrong_unit}", f"the step's speed is {unit}; give both in one unit"))
+    if len(errors) > found:
+        return None
     factor = MPH_TO_KMH if in_mph else 1.0
     to_speed = step.to_speed_mph if in_mph else step.to_speed_kmh
     return ProgramStep(
@@ -242,11 +277,12 @@ def _plain_step(step: _PlainStep, path: str, name: str, source: str) -> ProgramS
     )
 
 
-def _hr_step(step: _HrStep, path: str, name: str, source: str) -> ProgramStep:
+def _hr_step(step: HrStepTable, path: str, name: str, source: str, errors: list[InputError]) -> ProgramStep | None:
     """An HR-guided step; refuses an empty speed range."""
     if step.max_speed_kmh <= step.min_speed_kmh:
-        raise InputError(source, f"{path}.max_speed_kmh", f"{step.max_speed_kmh:g} km/h must be above "
-                         f"min_speed_kmh ({step.min_speed_kmh:g} km/h): the range is empty")
+        errors.append(InputError(source, f"{path}.max_speed_kmh", f"{step.max_speed_kmh:g} km/h must be above "
+                                 f"min_speed_kmh ({step.min_speed_kmh:g} km/h): the range is empty"))
+        return None
     return ProgramStep(
         index=0,
         name=name,
@@ -263,28 +299,42 @@ def _hr_step(step: _HrStep, path: str, name: str, source: str) -> ProgramStep:
     )
 
 
-# --- limits --------------------------------------------------------------------------------
+# --- limits: every step ----------------------------------------------------------------------
 
 def check_program(program: Program, profile: SpeedProfile) -> None:
-    """Refuse (InputError) a program that loosens `profile` or has a step outside its caps (S4)."""
+    """Refuse (InputError, every error) a program that loosens `profile` or leaves its caps (S4)."""
+    if errors := limit_errors(program, profile):
+        raise InputError.of(errors)
+
+
+def limit_errors(program: Program, profile: SpeedProfile) -> list[InputError]:
+    """Every way `program` goes beyond `profile`: a cap it would loosen, each step over a cap or
+    below the start speed, each incline over the maximum, each heart-rate target at the limit.
+    A step repeated by a block is reported once."""
     label = profile.name or "selected"
+    errors: list[InputError] = []
+    caps: dict[str, float] = {}
     for direction in (Direction.FORWARD, Direction.REVERSE):
         cap_field = f"max_{direction.value}_kmh"
         cap_kmh = getattr(program, cap_field)
         if cap_kmh is not None and cap_kmh > profile.max_kmh(direction):
-            raise InputError(program.source, cap_field,
-                             f"{cap_kmh:g} would loosen the profile's {profile.max_kmh(direction):g} km/h "
-                             f"{direction.value} cap ({label}); a program may only tighten it")
-    eff = program.effective_profile(profile)
+            errors.append(InputError(program.source, cap_field,
+                                     f"{cap_kmh:g} would loosen the profile's {profile.max_kmh(direction):g} km/h "
+                                     f"{direction.value} cap ({label}); a program may only tighten it"))
+        elif cap_kmh is not None:
+            caps[f"{direction.value}_max_kmh"] = cap_kmh
+    eff = profile.tightened(**caps)  # the loosening cap left out: the steps are judged by the profile's
     hr_limits = [bpm for bpm in (profile.max_hr_bpm, program.max_hr_bpm) if bpm is not None]
     for step in program.steps:
-        _check_step(step, eff, _cap_name(program, profile, step.direction), label, program.source)
+        errors.extend(_step_errors(step, eff, _cap_name(program, profile, step.direction), label, program.source))
         if step.target_hr_bpm is not None and hr_limits and step.target_hr_bpm >= min(hr_limits):
-            raise InputError(program.source, f"{step.path}.target_hr_bpm", f"{step.target_hr_bpm:g} bpm is at "
-                             f"or above the heart-rate limit of {min(hr_limits):g} bpm")
+            errors.append(InputError(program.source, f"{step.path}.target_hr_bpm", f"{step.target_hr_bpm:g} bpm is "
+                                     f"at or above the heart-rate limit of {min(hr_limits):g} bpm"))
+    return in_file_order(errors)
 
 
-def _check_step(step: ProgramStep, eff: SpeedProfile, cap_name: str, label: str, source: str) -> None:
+def _step_errors(step: ProgramStep, eff: SpeedProfile, cap_name: str, label: str, source: str) -> list[InputError]:
+    errors = []
     cap_kmh = eff.max_kmh(step.direction)
     guided = step.target_hr_bpm is not None
     keys = (("min_speed", step.speed_kmh), ("max_speed", step.max_speed_kmh)) if guided else \
@@ -294,14 +344,15 @@ def _check_step(step: ProgramStep, eff: SpeedProfile, cap_name: str, label: str,
             continue
         field = f"{step.path}.{key}_{'mph' if step.in_mph else 'kmh'}"
         if speed_kmh > cap_kmh:
-            raise InputError(source, field, f"{_speed(speed_kmh, step.in_mph)} is over the "
-                             f"{cap_name} of {_speed(cap_kmh, step.in_mph)}")
-        if speed_kmh < eff.start_speed_kmh:
-            raise InputError(source, field, f"{_speed(speed_kmh, step.in_mph)} is below the {label} "
-                             f"profile's start speed of {_speed(eff.start_speed_kmh, step.in_mph)}")
+            errors.append(InputError(source, field, f"{_speed(speed_kmh, step.in_mph)} is over the "
+                                     f"{cap_name} of {_speed(cap_kmh, step.in_mph)}"))
+        elif speed_kmh < eff.start_speed_kmh:
+            errors.append(InputError(source, field, f"{_speed(speed_kmh, step.in_mph)} is below the {label} "
+                                     f"profile's start speed of {_speed(eff.start_speed_kmh, step.in_mph)}"))
     if step.incline_pct > eff.incline_max_pct:
-        raise InputError(source, f"{step.path}.incline_pct", f"{step.incline_pct:g} % is over the "
-                         f"{label} profile's incline max of {eff.incline_max_pct:g} %")
+        errors.append(InputError(source, f"{step.path}.incline_pct", f"{step.incline_pct:g} % is over the "
+                                 f"{label} profile's incline max of {eff.incline_max_pct:g} %"))
+    return errors
 
 
 def _cap_name(program: Program, profile: SpeedProfile, direction: Direction) -> str:

@@ -152,34 +152,52 @@ def cmd_run(args) -> int:
     try:
         plan = plan_run(args)
     except Refused as exc:
-        print(f"retrotread: {exc}", file=sys.stderr)
+        for line in str(exc).splitlines():  # a program's errors: every one, one line each
+            print(f"retrotread: {line}", file=sys.stderr)
         return EXIT_REFUSED
     return asyncio.run(execute(plan))
 
 
 def cmd_check(args) -> int:
-    from controller.program import load_program
+    """Every error of every file, one line each (`FILE: FIELD: REASON`); an ok line per good file
+    with its true length (ramps, dwells and countdowns included). An unknown --profile is the
+    flag's error, said once."""
+    from controller.duration import timeline
+    from controller.program import in_file_order, limit_errors, read_program_file
     from drivers.input_errors import InputError
-    from ui.session.plan import Refused, check_against, load_site, profile_name_for
+    from ui.session.plan import Refused, load_site, profile_name_for
+    from ui.session.words import mmss
 
     try:
         site = load_site(args.config)
+        if args.profile:
+            profile_name_for(site, None, args.profile)
     except Refused as exc:
         print(f"retrotread: {exc}", file=sys.stderr)
         return EXIT_REFUSED
     failed = False
     for path in args.programs:
         try:
-            program = load_program(path)
-            name = profile_name_for(site, program, args.profile, where=f"{path}: profile")
-            check_against(program, site, name)
-        except (InputError, Refused) as exc:
-            print(f"retrotread: {exc}", file=sys.stderr)
+            program, errors = read_program_file(path)
+        except InputError as exc:  # unreadable, or not TOML: nothing more to say about it
+            print(exc, file=sys.stderr)
             failed = True
             continue
-        minutes = program.total_duration_s / 60
+        lines = [error.line for error in errors]
+        try:
+            name = profile_name_for(site, program, args.profile, where=f"{path}: profile")
+        except Refused as exc:
+            lines.insert(0, str(exc))
+        else:
+            lines = [error.line for error in in_file_order(errors + limit_errors(program, site.profiles[name]))]
+        if lines:
+            print("\n".join(lines), file=sys.stderr)
+            failed = True
+            continue
+        length = timeline(program, site.profiles[name])
         reverse = ", reverse: needs --allow-reverse" if program.has_reverse else ""
-        print(f"ok: {path}: {program.name!r}, {len(program.steps)} steps, {minutes:.1f} min, "
+        print(f"ok: {path}: {program.name!r}, {len(program.steps)} steps, {mmss(length.total_s)} "
+              f"(steps {mmss(sum(length.steps_s))} + ramps, dwells and countdowns {mmss(length.extra_s)}), "
               f"profile {name}{reverse}")
     return EXIT_REFUSED if failed else 0
 

@@ -1,4 +1,5 @@
-"""Interval programs: structure errors, limit errors, flattening, and the shipped samples."""
+"""Interval programs: structure errors and limit errors (every one at once, in plain words with
+the value given), flattening, the shipped samples, and the slowest speed a rehab program may use."""
 
 from __future__ import annotations
 
@@ -10,14 +11,20 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from controller.errors import InputError
+from controller.interlocks.speed_monitor import STALL_MIN_COMMAND_KMH
 from controller.limits import CONFIG_DIR, load_site_config
 from controller.program import (
     MPH_TO_KMH,
     Program,
     ProgramStep,
     check_program,
+    in_file_order,
+    limit_errors,
+    load_checked,
     load_program,
     parse_program,
+    read_program,
+    read_program_file,
 )
 from drivers.base import Direction
 
@@ -33,40 +40,62 @@ def load_and_check(path: Path) -> Program:
 
 
 def refusal(path: Path) -> InputError:
+    """The one error of a file with one mistake: one line naming the file."""
     with pytest.raises(InputError) as info:
         load_and_check(path)
     message = str(info.value)
     assert "\n" not in message, message
     assert message.startswith(f"{path}: "), message
+    assert info.value.errors == (info.value,)
     return info.value
+
+
+def every_error(data: dict, profile: str | None = None) -> list[str]:
+    """Every error of `data` (structure; then limits when a profile is named) as `FIELD: REASON`."""
+    program, errors = read_program(data, "x")
+    if profile is not None:
+        errors = in_file_order(errors + limit_errors(program, SITE.profile(profile)))
+    return [error.line.removeprefix("x: ") for error in errors]
 
 
 # --- refused files: one fixture per kind of error ------------------------------------------
 
 REFUSED = [
-    # fixture, field path, part of the reason
+    # fixture, field path, the reason (in plain words, with the value given)
     ("unknown-top-level-key", "colour", "unknown key"),
-    ("unknown-step-key", "steps[0].incline", "unknown key"),
+    ("unknown-step-key", "steps[0].incline", "unknown key (did you mean incline_pct?)"),
+    ("misspelt-key", "steps[0].duraton_s", "unknown key (did you mean duration_s?)"),
+    ("duration-in-minutes", "steps[0].duration_min", "unknown key: duration is in seconds here: duration_s = 300"),
     ("missing-direction", "steps[0].direction", "missing"),
     ("missing-duration", "steps[1].duration_s", "missing"),
-    ("speed-as-string", "steps[0].speed_kmh", "valid number"),
-    ("bool-for-number", "steps[0].duration_s", "valid number"),
-    ("zero-duration", "steps[0].duration_s", "greater than 0"),
-    ("negative-duration", "steps[0].duration_s", "greater than 0"),
-    ("nan-speed", "steps[0].speed_kmh", "finite number"),
-    ("both-speeds", "steps[0].speed_mph", "not both"),
-    ("bad-direction", "steps[0].direction", "'forward' or 'reverse'"),
-    ("empty-steps", "steps", "at least 1 item"),
-    ("repeat-zero", "steps[1].repeat", "greater than or equal to 1"),
-    ("nested-unknown-key", "steps[1].steps[0].speed_khm", "unknown key"),
-    ("too-deep", "steps[0].steps[0].steps[0].steps[0]", "at most 3 deep"),
+    ("speed-as-string", "steps[0].speed_kmh", 'a number, not the text "3.0"'),
+    ("bool-for-number", "steps[0].duration_s", "a number, not true"),
+    ("zero-duration", "steps[0].duration_s", "0 s must be more than 0 s"),
+    ("negative-duration", "steps[0].duration_s", "-30 s must be more than 0 s"),
+    ("nan-speed", "steps[0].speed_kmh", "nan is not a finite number"),
+    ("both-speeds", "steps[0].speed_mph", "give speed_kmh or speed_mph, not both"),
+    ("mixed-units", "steps[0].to_speed_mph", "the step's speed is speed_kmh; give both in one unit"),
+    ("bad-direction", "steps[0].direction", '"backward" is not forward or reverse'),
+    ("empty-steps", "steps", "an empty list: at least 1 needed"),
+    ("step-not-a-table", "steps[0]",
+     "each step must be a table (direction, speed, duration) or a block (repeat, steps), not 3"),
+    ("repeat-zero", "steps[1].repeat", "0 is below the minimum of 1"),
+    ("repeat-not-whole", "steps[0].repeat", "a whole number, not 2.5"),
+    ("cue-too-long", "steps[0].cue", "223 characters: at most 200"),
+    ("nested-unknown-key", "steps[1].steps[0].speed_khm", "unknown key (did you mean speed_kmh?)"),
+    ("too-deep", "steps[0].steps[0].steps[0].steps[0]", "blocks nest at most 3 deep"),
+    ("too-many-steps", "steps[0]", "repeats expand to 1100 steps; at most 1000"),
+    ("hr-empty-range", "steps[0].max_speed_kmh", "1.5 km/h must be above min_speed_kmh (2 km/h): the range is empty"),
+    ("hr-target-at-limit", "steps[0].target_hr_bpm", "140 bpm is at or above the heart-rate limit of 140 bpm"),
     ("over-reverse-cap", "steps[1].steps[0].speed_kmh",
      "6.0 km/h is over the fitness profile's reverse cap of 5.5 km/h"),
     ("over-program-cap-progression", "steps[0].to_speed_kmh",
      "3.0 km/h is over the program's max_reverse_kmh of 2.5 km/h"),
-    ("over-cap-mph", "steps[0].speed_mph", "4.0 mph (6.437 km/h) is over the fitness profile's reverse cap"),
+    ("over-cap-mph", "steps[0].speed_mph",
+     "4.0 mph (6.437 km/h) is over the fitness profile's reverse cap of 3.418 mph (5.5 km/h)"),
     ("below-start-speed", "steps[0].speed_kmh", "0.3 km/h is below the rehab profile's start speed of 0.5 km/h"),
-    ("cap-loosens-profile", "max_reverse_kmh", "7 would loosen the profile's 5.5"),
+    ("cap-loosens-profile", "max_reverse_kmh",
+     "7 would loosen the profile's 5.5 km/h reverse cap (fitness); a program may only tighten it"),
     ("incline-over-max", "steps[0].incline_pct", "12 % is over the rehab profile's incline max of 10 %"),
 ]
 
@@ -75,13 +104,12 @@ REFUSED = [
 def test_refused_with_file_field_and_reason(fixture, field, reason):
     path = FIXTURES / f"{fixture}.toml"
     error = refusal(path)
-    assert error.field == field
-    assert reason in error.reason
-    assert str(error) == f"{path}: {field}: {error.reason}"
+    assert (error.field, error.reason) == (field, reason)
+    assert str(error) == f"{path}: {field}: {reason}"
 
 
 def test_every_fixture_is_exercised():
-    named = {case[0] for case in REFUSED} | {"malformed-toml"}
+    named = {case[0] for case in REFUSED} | {"malformed-toml", "several-errors", "over-cap-every-step"}
     assert {path.stem for path in FIXTURES.glob("*.toml")} == named
 
 
@@ -98,32 +126,128 @@ def test_missing_file():
     assert error.reason == "no such file"
 
 
+# --- every error at once ----------------------------------------------------------------------
+
+def test_a_file_with_several_mistakes_gets_every_one_in_file_order():
+    """The issue's file: a wrong direction, a step over the cap and a misspelt key come together
+    (not one fix at a time), with a text for a number, a key in minutes and a step below the
+    start speed inside a block repeated twice (named once)."""
+    path = FIXTURES / "several-errors.toml"
+    with pytest.raises(InputError) as info:
+        load_checked(path, lambda program: SITE.profile(program.profile))
+    error = info.value
+    assert str(error).splitlines() == [f"{path}: {line}" for line in [
+        'steps[1].direction: "backwards" is not forward or reverse',
+        "steps[2].speed_kmh: 9.0 km/h is over the fitness profile's reverse cap of 5.5 km/h",
+        "steps[3].duraton_s: unknown key (did you mean duration_s?)",
+        'steps[4].speed_kmh: a number, not the text "3"',
+        "steps[4].duration_min: unknown key: duration is in seconds here: duration_s = 300",
+        "steps[5].steps[0].speed_kmh: 0.3 km/h is below the fitness profile's start speed of 0.8 km/h",
+    ]]
+    assert error.lines == str(error).splitlines()
+    # usable as before: the parts are the first error's
+    assert (error.source, error.field) == (str(path), "steps[1].direction")
+    assert error.reason == '"backwards" is not forward or reverse'
+
+
+def test_limits_are_checked_for_every_step_not_just_the_first():
+    path = FIXTURES / "over-cap-every-step.toml"
+    program, errors = read_program_file(path)
+    assert errors == []
+    found = limit_errors(program, SITE.profile("fitness"))
+    assert [(e.field, e.reason) for e in found] == [
+        ("steps[0].speed_kmh", "6.0 km/h is over the fitness profile's reverse cap of 5.5 km/h"),
+        ("steps[2].to_speed_kmh", "7.0 km/h is over the fitness profile's reverse cap of 5.5 km/h"),
+    ]
+    with pytest.raises(InputError) as info:
+        check_program(program, SITE.profile("fitness"))
+    assert info.value.lines == [e.line for e in found]
+
+
+def test_a_misspelt_key_is_not_also_reported_missing():
+    _, errors = read_program_file(FIXTURES / "misspelt-key.toml")
+    assert [e.field for e in errors] == ["steps[0].duraton_s"]  # not "steps[0].duration_s: missing" too
+    assert every_error({"name": "x", "steps": [{"direction": "forward", "duration_s": 5, "speed": 3}]}) == [
+        "steps[0].speed: unknown key (did you mean speed_kmh?)"]  # nor "speed_kmh: missing (or speed_mph)"
+    assert every_error({"naem": "x", "steps": [{"direction": "forward", "speed_kmh": 3, "duration_s": 5}]}) == [
+        "naem: unknown key (did you mean name?)"]
+
+
+def test_a_key_with_an_error_is_said_once_and_the_rest_of_its_step_is_still_checked():
+    assert every_error({"name": "x", "profile": "fitness", "steps": [
+        {"direction": "reverse", "speed_kmh": 9.0, "duration_s": "60"},
+        {"direction": "forward", "speed_kmh": -1, "duration_s": 60},
+        {"direction": "sideways", "speed_kmh": 30, "duration_s": 60},
+    ]}, profile="fitness") == [
+        'steps[0].duration_s: a number, not the text "60"',
+        "steps[0].speed_kmh: 9.0 km/h is over the fitness profile's reverse cap of 5.5 km/h",
+        "steps[1].speed_kmh: -1 km/h must be more than 0 km/h",
+        'steps[2].direction: "sideways" is not forward or reverse',  # no cap without a direction
+    ]
+
+
+@pytest.mark.parametrize(("key", "value", "reason"), [
+    ("duraton_s", 60, "unknown key (did you mean duration_s?)"),
+    ("duration", 60, "unknown key (did you mean duration_s?)"),
+    ("duration_min", 2.5, "unknown key: duration is in seconds here: duration_s = 150"),
+    ("duration_h", 1, "unknown key: duration is in seconds here: duration_s = 3600"),
+    ("duration_sec", "1", "unknown key: duration is in seconds here (duration_s)"),
+    ("target_hr", 120, "unknown key (did you mean target_hr_bpm?)"),
+    ("colour", "red", "unknown key"),
+])
+def test_unknown_keys_say_what_was_probably_meant(key, value, reason):
+    """One line each: a key meant for duration_s does not leave duration_s reported missing too."""
+    step = {"direction": "forward", "speed_kmh": 3.0, key: value}
+    if not key.startswith("duration"):
+        step["duration_s"] = 60
+    assert every_error({"name": "x", "steps": [step]}) == [f"steps[0].{key}: {reason}"]
+
+
+def test_speed_in_kph_is_named_in_km_h():
+    assert every_error({"name": "x", "steps": [{"direction": "forward", "speed_kph": 3, "duration_s": 5}]}) == [
+        "steps[0].speed_kph: unknown key: speed is in km/h here: speed_kmh = 3"]
+
+
+def test_several_input_errors_in_one():
+    one = InputError("f.toml", "a", "first")
+    two = InputError("f.toml", None, "second")
+    assert InputError.of([one]) is one
+    both = InputError.of([one, InputError.of([two])])
+    assert both.errors == (one, two)
+    assert str(both) == "f.toml: a: first\nf.toml: second"
+    assert (both.source, both.field, both.reason) == ("f.toml", "a", "first")
+
+
 @pytest.mark.parametrize(("data", "field", "reason"), [
     ({"steps": [{"direction": "forward", "speed_kmh": 3, "duration_s": 1}]}, "name", "missing"),
-    ({"name": "  ", "steps": [{"direction": "forward", "speed_kmh": 3, "duration_s": 1}]}, "name", "blank"),
+    ({"name": "  ", "steps": [{"direction": "forward", "speed_kmh": 3, "duration_s": 1}]}, "name",
+     '"  " must not be blank'),
+    ({"name": 5, "steps": [{"direction": "forward", "speed_kmh": 3, "duration_s": 1}]}, "name",
+     "a text in quotes, not 5"),
     ({"name": "x"}, "steps", "missing"),
+    ({"name": "x", "steps": "walk"}, "steps", 'a list, not the text "walk"'),
     ({"name": "x", "steps": [3]}, "steps[0]", "must be a table"),
     ({"name": "x", "max_reverse_kmh": 0, "steps": [{"direction": "reverse", "speed_kmh": 1, "duration_s": 1}]},
-     "max_reverse_kmh", "greater than 0"),
+     "max_reverse_kmh", "0 km/h must be more than 0 km/h"),
     ({"name": "x", "steps": [{"direction": "forward", "duration_s": 1}]}, "steps[0].speed_kmh", "missing"),
     ({"name": "x", "steps": [{"direction": "forward", "speed_kmh": 3, "to_speed_mph": 2, "duration_s": 1}]},
      "steps[0].to_speed_mph", "one unit"),
     ({"name": "x", "steps": [{"direction": "forward", "speed_kmh": 3, "duration_s": 4 * 3600 + 1}]},
-     "steps[0].duration_s", "less than or equal to 14400"),
+     "steps[0].duration_s", "14401 s is over the maximum of 14400 s"),
     ({"name": "x", "steps": [{"direction": "forward", "speed_kmh": 3, "duration_s": 1, "incline_pct": 26}]},
-     "steps[0].incline_pct", "less than or equal to 25"),
+     "steps[0].incline_pct", "26 % is over the maximum of 25 %"),
     ({"name": "x", "steps": [{"direction": "forward", "speed_kmh": 3, "duration_s": 1, "cue": "x" * 201}]},
-     "steps[0].cue", "at most 200 characters"),
+     "steps[0].cue", "201 characters: at most 200"),
     ({"name": "x", "steps": [{"direction": "forward", "speed_kmh": 3, "duration_s": 1, "cue": "a\nb"}]},
-     "steps[0].cue", "one line"),
+     "steps[0].cue", '"a\\nb" must be one line'),
     ({"name": "x", "steps": [{"repeat": 2, "direction": "forward", "steps": [
         {"direction": "forward", "speed_kmh": 3, "duration_s": 1}]}]}, "steps[0].direction", "unknown key"),
     ({"name": "x", "steps": [{"steps": [{"direction": "forward", "speed_kmh": 3, "duration_s": 1}]}]},
      "steps[0].repeat", "missing"),
     ({"name": "x", "steps": [{"repeat": 2.0, "steps": [{"direction": "forward", "speed_kmh": 3, "duration_s": 1}]}]},
-     "steps[0].repeat", "valid integer"),
+     "steps[0].repeat", "a whole number, not 2.0"),
     ({"name": "x", "steps": [{"repeat": 101, "steps": [{"direction": "forward", "speed_kmh": 3, "duration_s": 1}]}]},
-     "steps[0].repeat", "less than or equal to 100"),
+     "steps[0].repeat", "101 is over the maximum of 100"),
     ({"name": "x", "steps": [{"repeat": 100, "steps": [{"repeat": 100, "steps": [
         {"direction": "forward", "speed_kmh": 3, "duration_s": 1}]}]}]}, "steps[0]", "at most 1000"),
 ])
@@ -319,3 +443,44 @@ def test_any_step_speed_over_its_cap_is_refused(generated, extra):
         check_program(parse_program(bad), profile)
     assert info.value.field == ".".join(f"steps[{i}]" for i in indices) + f".{key}"
     assert "is over the" in info.value.reason
+
+
+@settings(max_examples=100, deadline=None)
+@given(programs_within_caps(), st.data())
+def test_every_step_over_its_cap_is_named(generated, extra):
+    """Not only the first: k distinct steps over their caps give k errors, one per step path."""
+    data, profile, leaves = generated
+    chosen = extra.draw(st.lists(st.sampled_from(range(len(leaves))), min_size=1, max_size=len(leaves), unique=True))
+    bad = copy.deepcopy(data)
+    for n in chosen:
+        indices, cap_kmh = leaves[n]
+        item = bad
+        for i in indices:
+            item = item["steps"][i]
+        item["speed_kmh"] = cap_kmh + 1.0
+        item.pop("to_speed_kmh", None)
+    errors = limit_errors(parse_program(bad), profile)
+    assert sorted(e.field for e in errors) == sorted(
+        ".".join(f"steps[{i}]" for i in leaves[n][0]) + ".speed_kmh" for n in chosen)
+    assert all("is over the" in e.reason for e in errors)
+
+
+# --- the slowest speed (issue 12, point 3) ------------------------------------------------------
+
+def test_the_rehab_start_speed_is_the_slowest_the_speed_monitor_still_watches():
+    """docs/programs.md: rehab programs start at 0.5 km/h, not the literature's 0.3, because
+    below it the stall check (S10) judges no command and at 0.3 a wrong-way belt is not seen.
+    Lowering the start speed without those checks fails here."""
+    rehab = SITE.profile("rehab")
+    assert rehab.start_speed_kmh >= STALL_MIN_COMMAND_KMH
+    assert rehab.start_speed_kmh > SITE.monitor.direction_mismatch_kmh
+    assert min(p.start_speed_kmh for p in SITE.profiles.values()) == rehab.start_speed_kmh
+    docs = (CONFIG_DIR.parent / "docs" / "programs.md").read_text(encoding="utf-8")
+    assert f"### The slowest speed: {rehab.start_speed_kmh:g} km/h, also for rehab" in docs
+    assert f"| start speed km/h | {rehab.start_speed_kmh:g} |" in docs
+    slow = parse_program({"name": "0.3", "profile": "rehab", "steps": [
+        {"direction": "reverse", "speed_kmh": 0.3, "duration_s": 60}]})
+    (error,) = limit_errors(slow, rehab)
+    assert error.reason == "0.3 km/h is below the rehab profile's start speed of 0.5 km/h"
+    check_program(parse_program({"name": "0.5", "profile": "rehab", "steps": [
+        {"direction": "reverse", "speed_kmh": rehab.start_speed_kmh, "duration_s": 60}]}), rehab)
