@@ -26,6 +26,7 @@ EXTENSIONS: dict[str, str] = {
     "fleet": "ui.fleet_cmd",
     "fleet-sim": "ui.fleet_sim",
     "plan": "ui.plan_cmd",
+    "programs": "ui.programs_cmd",
     "import": "ui.import_cmd",
 }
 
