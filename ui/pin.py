@@ -40,8 +40,13 @@ def default_pin_file() -> Path:
     return Path(base) / "retrotread" / "pin.json"
 
 
+NO_PIN = "no PIN was given"
+
+
 def check_format(pin: str) -> str | None:
     """Why `pin` is not an acceptable PIN, or None."""
+    if not pin.strip():
+        return NO_PIN  # an empty line (or end of input): say so, not "digits only"
     if not pin.isdigit() or not pin.isascii():
         return "a PIN is digits only"
     if not PIN_MIN_DIGITS <= len(pin) <= PIN_MAX_DIGITS:
@@ -91,6 +96,8 @@ class PinStore:
         wait_s = until_s - self.now()
         if wait_s > 0:
             return Verdict(False, f"too many wrong PINs: try again in {_seconds(wait_s)}", wait_s)
+        if not pin.strip():
+            return Verdict(False, NO_PIN)  # an Enter pressed by mistake is not a wrong guess
         salt = bytes.fromhex(record["salt"])
         digest = _scrypt(pin, salt, record["n"], record["r"], record["p"])
         if hmac.compare_digest(digest, bytes.fromhex(record["hash"])):

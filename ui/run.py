@@ -46,6 +46,7 @@ class RunPlan:
     sim_control: tuple[str, int] | None = None  # a served simulator's control unit, for --inject
     records: object | None = None  # the Store the session is recorded into (--record), or None
     telemetry: object | None = None  # TelemetrySettings (--mqtt or the site's [telemetry]), or None
+    warnings: tuple[str, ...] = ()  # said before the run (an injection after the program's end)
 
 
 def plan_run(args) -> RunPlan:
@@ -96,7 +97,22 @@ def plan_run(args) -> RunPlan:
     except StoreError as exc:
         raise Refused(str(exc)) from None
     return RunPlan(session, args.fast, InjectionSchedule(injections), Path(args.trace) if args.trace else None,
-                   sim_control, records, telemetry)
+                   sim_control, records, telemetry, tuple(late_injections(session, injections)))
+
+
+def late_injections(session: SessionPlan, injections: list) -> list[str]:
+    """A warning for each injection after the program's true end (ramps, dwells and countdowns
+    included): a run ends when its program completes, so it fires only if something earlier
+    holds the run up (a pause, a stop). A warning, not a refusal: such a hold-up is a fair
+    rehearsal, and the length is an estimate for HR-guided steps."""
+    from controller.duration import program_duration_s
+    from ui.session.words import mmss
+
+    end_s = program_duration_s(session.program, session.profile)
+    held = any(item.time_s <= end_s for item in injections)
+    why = "it fires only if an earlier event holds the run up until then" if held else "it will not fire"
+    return [f"warning: --inject {item}: after the program's end (about {mmss(end_s)} with ramps, dwells and "
+            f"countdowns): {why}" for item in sorted(injections, key=lambda item: item.time_s) if item.time_s > end_s]
 
 
 def _parse_host_port(text: str) -> tuple[str, int]:
@@ -125,6 +141,8 @@ async def execute(plan: RunPlan, out=None, err=None) -> int:
     out = out or sys.stdout
     err = err or sys.stderr
     session = plan.session
+    for warning in plan.warnings:
+        print(f"retrotread: {warning}", file=err)
     clock = SimClock() if plan.fast else PreciseClock()
     try:
         drive = open_drive(session.driver_url, **session.drive_options(clock))
@@ -207,8 +225,7 @@ async def execute(plan: RunPlan, out=None, err=None) -> int:
         if control is not None:
             control.close()
         await host.close()
-    if plan.fast:
-        print(summary.text(), file=out)
+    print(summary.text(), file=out)  # real time too: a run stopped with Ctrl-C ends as a rehearsal does
     if recording is not None and recording.recorder.ids:
         print(f"retrotread: recorded as session {recording.recorder.ids[-1]} in {plan.records.folder}", file=out)
     print(f"retrotread: {message}", file=err if code else out)
