@@ -1,7 +1,9 @@
 """The program picker: shipped programs and a directory's, a preview of the steps, the profile.
 
-The App hands in the catalog (already read) and a `refusal(entry, profile)` function (the
-controller's own program check); the picker shows its answer and returns the choice.
+The App hands in the catalog (already read), a `refusal(entry, profile)` function (the
+controller's own program check) and, optionally, a `duration(entry, profile)` function (the
+program's true length under that profile: controller/duration.py); the picker shows their
+answers and returns the choice.
 """
 
 from __future__ import annotations
@@ -28,8 +30,11 @@ class ProgramPicker(Dialog):
                 Binding("enter", "choose", "Load", priority=True)]
 
     def __init__(self, entries, profiles: dict[str, bool], default_profile: Callable, refusal: Callable,
-                 current: str | None, idle: bool) -> None:
+                 current: str | None, idle: bool, duration: Callable | None = None) -> None:
         super().__init__()
+        #: (entry, profile name) -> seconds with the ramps, dwells and countdowns; None: the
+        #: steps' own sum is shown
+        self.duration = duration
         self.entries = entries
         self.profiles = profiles  # name -> needs the operator PIN
         self.default_profile = default_profile
@@ -71,6 +76,7 @@ class ProgramPicker(Dialog):
 
     @on(OptionList.OptionHighlighted, "#picker-profiles")
     def _profile_moved(self) -> None:
+        self._describe()
         self._verdict()
 
     def _entry(self):
@@ -89,19 +95,29 @@ class ProgramPicker(Dialog):
         table = self.query_one("#picker-steps", DataTable)
         table.clear()
         program = entry.program
-        if program is None:
-            info = entry.error or "Manual: you set speed (↑/↓) and direction (D); no program clock."
-        else:
-            reverse = "  ·  runs in REVERSE: needs arming" if program.has_reverse else ""
-            info = (f"{program.name}  ·  {len(program.steps)} steps  ·  {mmss(program.total_duration_s)}"
-                    f"{reverse}\n{' '.join((program.description or '').split())}")
+        if program is not None:
             for step in program.steps:
                 speed = f"{step.speed_kmh:.1f}" + (f"→{step.to_speed_kmh:.1f}" if step.to_speed_kmh else "")
                 direction = Text("REV", style="bold dark_orange") if step.direction.value == "reverse" else "fwd"
                 table.add_row(str(step.index + 1), step.name, direction, speed, f"{step.incline_pct:g}",
                               mmss(step.duration_s), step.cue or "")
-        self.query_one("#picker-info", Readout).show_content(info)
+        self._describe()
         self._verdict()
+
+    def _describe(self) -> None:
+        """The program's line: name, steps, length (under the highlighted profile), reverse."""
+        entry = self._entry()
+        program = entry.program
+        if program is None:
+            info = entry.error or "Manual: you set speed (↑/↓) and direction (D); no program clock."
+        else:
+            reverse = "  ·  runs in REVERSE: needs arming" if program.has_reverse else ""
+            length = mmss(program.total_duration_s)
+            if self.duration is not None and self.refusal(entry, self._profile()) is None:
+                length = f"{mmss(self.duration(entry, self._profile()))} with ramps and countdowns"
+            info = (f"{program.name}  ·  {len(program.steps)} steps  ·  {length}"
+                    f"{reverse}\n{' '.join((program.description or '').split())}")
+        self.query_one("#picker-info", Readout).show_content(info)
 
     def _verdict(self) -> None:
         reason = self.refusal(self._entry(), self._profile())
