@@ -137,8 +137,9 @@ def cached_timeline(program: Program, profile: SpeedProfile) -> Timeline:
 def time_left_s(c) -> float | None:
     """How long the program has left, as the controller `c` stands (None: no program, or done).
 
-    `c` is a Controller (or anything with its attributes: program, profile, state, step_index,
-    step_elapsed_s, command_kmh, reverse_phase, countdown_end_s, standstill_since_s, now_s, status).
+    `c` is a Controller, or anything with its attributes (program, profile, state, step_index,
+    step_elapsed_s, command_kmh, reverse_phase, countdown_end_s, now_s; status and
+    standstill_since_s if it has them): a session's TickView will do.
     Running: the step's time left and everything after it. Counting down or reversing: what is
     left of that, then the step. Held (paused, stopped, idle): what a new start would take.
     """
@@ -170,10 +171,13 @@ def _reversal_left_s(c, profile: SpeedProfile) -> float:
     if phase == RAMP_DOWN and c.command_kmh > 0.0:
         return _change_s(c.command_kmh, profile)
     if phase == RAMP_DOWN:  # the command is at zero: the belt still settling (or a blip of noise)
-        status = c.status
+        status = getattr(c, "status", None)
         behind_kmh = status.belt_kmh if status is not None else 0.0
         settle = BELT_LAG_S * math.log(behind_kmh / STANDSTILL_KMH) if behind_kmh > STANDSTILL_KMH else 0.0
         return settle + profile.dwell_s + profile.countdown_s
-    if phase == DWELL and c.standstill_since_s is not None:
-        return max(0.0, profile.dwell_s - (c.now_s - c.standstill_since_s)) + profile.countdown_s
+    since_s = getattr(c, "standstill_since_s", None)
+    if phase == DWELL and since_s is not None:
+        return max(0.0, profile.dwell_s - (c.now_s - since_s)) + profile.countdown_s
+    if phase == DWELL:
+        return profile.dwell_s + profile.countdown_s
     return _countdown_left_s(c)

@@ -17,6 +17,7 @@ from controller.program import parse_program
 from controller.ramps import stopping_time_s
 from drivers.base import Direction
 from sim.drive import from_url
+from ui.session.view import TickView
 
 SITE = load_site_config()
 FITNESS = SITE.profile("fitness")
@@ -139,14 +140,19 @@ def test_time_left_foretells_the_end_at_every_tick(profile_name):
     run really ends, through every countdown, ramp, dwell and step; the total is the run's length."""
     prog = alternating(seed=len(profile_name), profile_name=profile_name, count=20)
     run = Run(prog, profile_name)
+    view = TickView(run.c, 0.0)  # what a sink sees (the progress line of a real-time run)
     run.submit(Op.START)
-    foretold = []
+    foretold, view_agrees = [], True
     while not run.done:
         run.tick()
         if (left_s := time_left_s(run.c)) is not None:
             foretold.append(run.clock.now_s() + left_s)
+        view.now_s = run.clock.now_s()
+        if run.c.state != S.REVERSING or run.c.reverse_phase == "countdown" or run.c.command_kmh > 0:
+            view_agrees &= time_left_s(view) == left_s  # (it has no standstill time of its own)
         assert run.clock.now_s() < 1000, "the program never ended"
     end_s = run.clock.now_s()
+    assert view_agrees, "a session's TickView gives the controller's time left"
     changes = sum(a.direction is not b.direction for a, b in zip(prog.steps, prog.steps[1:]))
     assert changes >= 14
     # a few hundredths of a second per change (ticks, the belt's noise at standstill) add up
