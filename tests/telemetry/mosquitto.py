@@ -3,6 +3,7 @@
     broker = Broker(tmp_path).start()                    # anonymous, on a free 127.0.0.1 port
     broker = Broker(tmp_path, users={"tm": "s3cret"}).start()
     broker = Broker(tmp_path, tls=make_ca(tmp_path)).start()   # mqtts://, a CA made here
+    broker = Broker(tmp_path, users={...}, acl=TEXT).start()  # an acl_file
     broker.stop(); broker.start()                        # the same port again (no persistence)
 
 Each broker has its own config file and is stopped by its pid. Used by tests/telemetry and
@@ -69,10 +70,11 @@ class Broker:
     """One Mosquitto process with its own config file, on a free loopback port."""
 
     def __init__(self, folder: Path, *, users: dict[str, str] | None = None, tls: Tls | None = None,
-                 port: int | None = None) -> None:
+                 port: int | None = None, acl: str | None = None) -> None:
         self.folder = folder
         self.folder.mkdir(parents=True, exist_ok=True)
         self.users = users
+        self.acl = acl
         self.tls = tls
         self.port = port or free_port()
         self.pid: int | None = None
@@ -102,6 +104,10 @@ class Broker:
             lines += ["allow_anonymous false", f"password_file {passwords}"]
         else:
             lines.append("allow_anonymous true")
+        if self.acl is not None:
+            acl_file = self.folder / "acl"
+            acl_file.write_text(self.acl)
+            lines.append(f"acl_file {acl_file}")
         if self.tls:
             lines += [f"cafile {self.tls.ca}", f"certfile {self.tls.cert}", f"keyfile {self.tls.key}"]
         self.config.write_text("\n".join(lines) + "\n")

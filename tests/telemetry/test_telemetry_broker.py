@@ -9,6 +9,7 @@ import json
 import socket
 import subprocess
 import time
+from pathlib import Path
 
 import pytest
 
@@ -164,3 +165,48 @@ async def test_a_broker_that_never_answers_costs_the_session_nothing(session, mo
     finally:
         filler.close()
         hole.close()
+
+
+def _documented_acl() -> str:
+    text = (Path(__file__).resolve().parents[2] / "docs" / "telemetry.md").read_text()
+    block = text.split("<!-- acl")[1].split("<!-- /acl -->")[0]
+    return block.split("```")[1].lstrip("\n")
+
+
+async def test_the_documented_acl_lets_a_treadmill_write_only_its_own_topics(session, tmp_path):
+    """docs/telemetry.md's ACL on a real broker: everything a treadmill publishes passes, what it
+    might publish for another treadmill does not, and the readers cannot write."""
+    import paho.mqtt.client as mqtt
+
+    users = {"tm-1": "pw-1", "fleet": "pw-f", "homeassistant": "pw-h"}
+    broker = Broker(tmp_path / "acl", users=users, acl=_documented_acl()).start()
+    reader = Subscriber(broker, topics=("retrotread/#", "homeassistant/#"), user="homeassistant", password="pw-h")
+    try:
+        s = await session(broker.url_with("tm-1", "pw-1"))
+        assert s.publisher.connected.wait(5)
+        await s.run_to_end()
+        await s.close()
+        reader.wait_for(reader.heard(STATUS, b"offline"))
+        heard = {m.topic.split("/")[0] + "/" + m.topic.split("/")[-1] for m in reader.messages}
+        assert {"retrotread/status", "retrotread/state", "retrotread/event", "homeassistant/config"} <= heard
+
+        def publish_as(user: str, topic_name: str, payload: bytes) -> None:
+            client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=f"acl-{user}")
+            client.username_pw_set(user, users[user])
+            client.connect("127.0.0.1", broker.port)
+            client.loop_start()
+            client.publish(topic_name, payload, qos=1, retain=True).wait_for_publish(5)  # the broker's PUBACK
+            client.disconnect()
+            client.loop_stop()
+
+        publish_as("tm-1", "retrotread/tm-2/status", b"online")  # not its own
+        publish_as("fleet", STATUS, b"online")  # a reader
+        late = Subscriber(broker, topics=("retrotread/tm-2/status", STATUS), user="fleet", password="pw-f")
+        try:  # retained messages come in the order of the filters: tm-2's (if any) before tm-1's
+            late.wait_for(late.heard(STATUS))
+            assert [(m.topic, m.payload) for m in late.messages] == [(STATUS, b"offline")]
+        finally:
+            late.close()
+    finally:
+        reader.close()
+        broker.stop()

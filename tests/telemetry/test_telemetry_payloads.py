@@ -46,7 +46,7 @@ def test_discovery_configs_for_home_assistant():
     assert len(set(topics)) == len(topics)
     ids = set()
     for topic, payload in configs:
-        assert re.fullmatch(r"homeassistant/(sensor|binary_sensor)/retrotread_sim_01/[a-z_]+/config", topic)
+        assert re.fullmatch(r"homeassistant/(sensor|binary_sensor)/retrotread_sim-01/[a-z_]+/config", topic)
         config = json.loads(payload)
         assert REQUIRED <= set(config), topic
         assert config["state_topic"] == "retrotread/sim-01/state"
@@ -59,5 +59,5 @@ def test_discovery_configs_for_home_assistant():
         ids.add(config["unique_id"])
     assert len(ids) == len(configs)
     units = {json.loads(p)["unique_id"]: json.loads(p).get("unit_of_measurement") for _, p in configs}
-    assert units["retrotread_sim_01_belt_speed"] == "km/h" and units["retrotread_sim_01_heart_rate"] == "bpm"
+    assert units["retrotread_sim-01_belt_speed"] == "km/h" and units["retrotread_sim-01_heart_rate"] == "bpm"
     assert discovery_configs("sim-01", prefix="ha")[0][0].startswith("ha/sensor/")

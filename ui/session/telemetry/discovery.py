@@ -32,7 +32,9 @@ ALARM_TEMPLATE = "{{ 'ON' if value_json.state in ['estop', 'fault'] else 'OFF' }
 
 
 def node_id(treadmill_id: str) -> str:
-    return "retrotread_" + treadmill_id.replace("-", "_")
+    """Home Assistant allows [a-zA-Z0-9_-] here; the id is kept as it is, so that a broker ACL can
+    name a treadmill's configs by its user name (docs/telemetry.md: `retrotread_%u`)."""
+    return "retrotread_" + treadmill_id
 
 
 def discovery_configs(treadmill_id: str, prefix: str = "homeassistant",
