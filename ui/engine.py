@@ -90,11 +90,12 @@ class Engine:
                  seed: int = 0, drive_options: dict[str, Any] | None = None,
                  ui_heartbeat_timeout_s: float | None = 1.0,
                  sessions_dir: str | Path | None = None, publish_hz: float = 10.0, chart_hz: float = 2.0,
-                 keep_lateness: bool = False, site_file: str | None = None, records=None) -> None:
+                 keep_lateness: bool = False, site_file: str | None = None, records=None,
+                 hr_backend=None) -> None:
         self.site = site
         self.site_file = site_file
         self.clock = clock or PreciseClock()
-        plan = SessionPlan(site, program, profile, driver_url, site_file, seed=seed)
+        plan = SessionPlan(site, program, profile, driver_url, site_file, seed=seed, hr_backend=hr_backend)
         if drive is None:  # every backend takes clock, seed, site and site_file (and ignores what it doesn't use)
             drive = open_drive(driver_url, **plan.drive_options(self.clock), **(drive_options or {}))
         self.drive = drive  # DriveError (bad URL) above, before anything runs

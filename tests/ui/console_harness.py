@@ -31,12 +31,12 @@ class FakeWallClock:
 
 
 def make_engine(program: Path | None = BEGINNER, *, profile: str | None = None, sessions: Path | None = None,
-                url: str = "sim://", heartbeat_s: float | None = 1.0, wall=None) -> Engine:
+                url: str = "sim://", heartbeat_s: float | None = 1.0, wall=None, hr_backend=None) -> Engine:
     site = load_site_config()
     prog = load_program(program) if program is not None else None
     name = profile or (prog.profile if prog is not None else None) or site.default_profile
     engine = Engine(site, site.profiles[name], prog, driver_url=url, clock=SimClock(),
-                    ui_heartbeat_timeout_s=heartbeat_s)
+                    ui_heartbeat_timeout_s=heartbeat_s, hr_backend=hr_backend)
     if sessions is not None:
         engine.recorder = SessionRecorder(sessions, wall_clock=wall or FakeWallClock())
     return engine

@@ -11,7 +11,8 @@ overrides the simulated heart), the chart's speed noise is off.
 
 from __future__ import annotations
 
-import functools
+import asyncio
+
 import re
 import sys
 from pathlib import Path
@@ -87,8 +88,8 @@ def program(tmp_path, text: str) -> Path:
     return path
 
 
-def console(tmp_path, pins, text: str = WALK):
-    return make_app(make_engine(program(tmp_path, text)), pins)
+def console(tmp_path, pins, text: str = WALK, hr_backend=None):
+    return make_app(make_engine(program(tmp_path, text), hr_backend=hr_backend), pins)
 
 
 def main_of(app) -> MainScreen:
@@ -357,14 +358,9 @@ async def test_a_source_cannot_change_while_the_belt_runs(tmp_path, pins):
 
 
 async def test_a_strap_is_found_chosen_and_connected_over_the_virtual_link(tmp_path, pins, monkeypatch):
-    import drivers.heart_rate
-
     air = VirtualAir()
     strap = await EmulatedStrap.start(air, name="HRM-Pro")
-    # the engine opens the chosen strap with the platform's bleak backend: bind the virtual one
-    monkeypatch.setattr(drivers.heart_rate, "open_heart_rate",
-                        functools.partial(drivers.heart_rate.open_heart_rate, backend=air.bleak_backend(), scan_s=2.0))
-    app = console(tmp_path, pins)
+    app = console(tmp_path, pins, hr_backend=air.bleak_backend())  # the session's straps on the virtual link
     async with app.run_test(size=SMALL) as pilot:
         await app.engine.open()
         app.poll()
@@ -377,7 +373,11 @@ async def test_a_strap_is_found_chosen_and_connected_over_the_virtual_link(tmp_p
         assert listing.get_option(url).prompt.plain == f"  {strap.address}  HRM-Pro  -50 dBm"
         assert str(screen.query_one("#strap-status").render()) == "1 strap found: choose one with Enter"
         await pilot.press("down", "down", "enter")
-        await run(pilot, 0.1)
+        for _ in range(400):  # the strap connects in a task of its own: the loop keeps ticking meanwhile
+            await run(pilot, 0.1)
+            if app.engine.heart_rate_source == url:
+                break
+            await asyncio.sleep(0.005)
         assert app.engine.heart_rate_source == url
         assert str(screen.query_one("#strap-status").render()) == f"Heart-rate source: {url} (connected)"
         assert listing.get_option(url).prompt.plain.startswith("● ")

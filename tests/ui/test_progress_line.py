@@ -25,7 +25,7 @@ def after_tick(progress, view, t_s, command, events):
 def test_progress_shows_events_step_direction_speed_and_time_left():
     out = io.StringIO()
     progress = ProgressSink(PROGRAM, out)
-    c = Controller(SITE, SITE.profile(PROGRAM.profile), PROGRAM, allow_reverse=True)
+    c = Controller(SITE, SITE.profile(PROGRAM.profile), PROGRAM, allow_reverse=True, hr_input="none")  # no sensor here
     view = TickView(c, 0.0)
     c.submit(Command(Op.START))
     belt_kmh = 0.0
@@ -50,7 +50,7 @@ def test_progress_names_the_coming_direction_and_start_speed_before_every_start(
     """S14: before the first start and before a direction change, in the console's words."""
     out = io.StringIO()
     progress = ProgressSink(PROGRAM, out)
-    c = Controller(SITE, SITE.profile(PROGRAM.profile), PROGRAM, allow_reverse=True)
+    c = Controller(SITE, SITE.profile(PROGRAM.profile), PROGRAM, allow_reverse=True, hr_input="none")  # no sensor here
     view = TickView(c, 0.0)
     start_kmh = c.profile.start_speed_kmh
     c.submit(Command(Op.START))

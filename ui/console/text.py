@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from controller.interlocks import LABELS
 from ui.session.rest import AT_REST_KMH, belt_at_rest  # noqa: F401 - the one at-rest rule, for the screens
-from ui.session.words import (REFUSED, WALKING, countdown_number, describe_event, mmss,  # noqa: F401
-                              refused_line, starting_line)  # the words the console shares with `run`
+from ui.session.words import (REFUSED, WALKING, countdown_number, describe_event, hr_source_label,  # noqa: F401
+                              hr_source_line, mmss, refused_line, starting_line)  # the words the console shares with `run`
 
 KMH_PER_MPH = 1.609344
 FALL_STOP = "fall_stop"  # the fall-stop interlock's cause id (controller/interlocks/fall_stop.py)
@@ -84,26 +84,8 @@ def speed_range(range_kmh: tuple[float, float]) -> str:
     return f"{range_kmh[0]:.1f}–{range_kmh[1]:.1f}"
 
 
-def hr_source_label(url: str) -> str:
-    """How the screen names a heart-rate source URL."""
-    return {"none": "none", "sim": "the simulator's person"}.get(url, url)
-
-
 def describe(event: dict) -> tuple[str, str]:
-    """One log line and its style for any event: the heart-rate ones here, the rest as `run` says them."""
-    kind = event["event"]
-    if kind == "hr_warning":
-        return f"HEART RATE WARNING: {event['cue']}", "bad"
-    if kind == "hr_lost":
-        return f"HEART-RATE SIGNAL LOST: {event['reason']}", "bad"
-    if kind == "hr_restored":
-        return f"heart-rate signal back: {event['heart_rate_bpm']} bpm", "good"
-    if kind == "hr_adjust":
-        return f"heart-rate guide: {event['cue']}", "info"
-    if kind == "safety_stop":
-        return f"STOPPED: {event['reason']}", "bad"
-    if kind == "hr_source":
-        return hr_source_line(event), "good" if event["ok"] else "warn"
+    """One log line and its style for any event, as `run` says it (ui/session/words.py)."""
     return describe_event(event)
 
 
@@ -123,13 +105,3 @@ def heart_rate_message(event: dict) -> tuple[str, str] | None:
     if kind == "hr_source":
         return hr_source_line(event), "good" if event["ok"] else "warn"
     return None
-
-
-def hr_source_line(event: dict) -> str:
-    """The engine's answer to a change of heart-rate source, in words."""
-    if not event["ok"]:
-        return f"Heart-rate source not changed: {event['text']}"
-    url = event["url"]
-    if url == "none":
-        return "Heart-rate source: none (nothing watches the heart rate)"
-    return f"Heart-rate source: {hr_source_label(url)}" + (" (connected)" if url.startswith("ble:") else "")

@@ -12,6 +12,7 @@ It holds no safety logic (the controller's) and says nothing itself (its front e
 
 from __future__ import annotations
 
+import asyncio
 from collections import deque
 from dataclasses import replace
 from typing import Any, Iterable
@@ -39,7 +40,7 @@ async def open_heart_rate(plan: SessionPlan, clock: Clock):
         return None
     from drivers.heart_rate import open_heart_rate as open_source
 
-    source = open_source(plan.hr_source, clock)
+    source = open_source(plan.hr_source, clock, backend=plan.hr_backend)
     try:
         await source.open()
     except BaseException:
@@ -86,6 +87,9 @@ class SessionHost:
         self._pending_events: list[dict[str, Any]] = []  # the host's own, ahead of the tick's
         self._stop_retry_s = -1e9
         self._hr_requests: deque[str] = deque()  # heart-rate sources asked for (another thread)
+        self._hr_opening: asyncio.Future | None = None  # a strap being connected, off the tick
+        self._hr_opened: tuple[SessionPlan, Any] | None = None  # connected, to swap in at the next tick
+        self._closing: set[asyncio.Future] = set()  # old sources closing
 
     def add_sink(self, sink) -> None:
         self.sinks.append(sink)
@@ -114,6 +118,11 @@ class SessionHost:
 
     async def close(self) -> None:
         """Close the drive (it keeps a latched stop, S5), the strap, then every sink."""
+        if self._hr_opening is not None:
+            self._hr_opening.cancel()
+        if self._hr_opened is not None:
+            await self._hr_opened[1].close()
+            self._hr_opened = None
         try:
             await self.drive.close()
         finally:
@@ -143,30 +152,64 @@ class SessionHost:
         between sessions (idle) on the control thread; a `hr_source` event says how it went."""
         self._hr_requests.append(url)
 
-    async def _switch_heart_rate(self, url: str) -> None:
+    def _start_heart_rate_switch(self, url: str) -> None:
+        """Check the new source against the session now (idle, the program loaded now); a strap
+        is then opened in a task of its own, so the loop keeps ticking while it is scanned for
+        and connected, and swapped in by `before_tick` once it is (still idle)."""
         c = self.controller
         if c.state != IDLE:
-            self._pending_events.append({"t": c.now_s, "event": "hr_source", "url": url, "ok": False,
-                                         "text": "the heart-rate source can change only between sessions"})
+            self._hr_answer(url, False, "the heart-rate source can change only between sessions")
             return
-        from drivers.heart_rate import HeartRateError
-
-        plan = replace(self.plan, hr_url=url)
+        plan = replace(self.plan, hr_url=url, program=c.program)
         try:
             check_heart_rate(plan)
-            source = await open_heart_rate(plan, self.clock)
-        except (Refused, HeartRateError) as exc:
-            self._pending_events.append({"t": c.now_s, "event": "hr_source", "url": url, "ok": False,
-                                         "text": str(exc)})
+        except Refused as exc:
+            self._hr_answer(url, False, str(exc))
             return
+        if self._hr_opening is not None:
+            self._hr_opening.cancel()  # the newer choice wins
+        if plan.hr_input != "fed":
+            self._swap_heart_rate(plan, None)
+            return
+        self._hr_opening = asyncio.ensure_future(self._open_strap(plan))
+
+    async def _open_strap(self, plan: SessionPlan) -> None:
+        from drivers.heart_rate import HeartRateError
+
+        try:
+            source = await open_heart_rate(plan, self.clock)
+        except HeartRateError as exc:
+            self._hr_answer(plan.hr_source, False, str(exc))
+            return
+        finally:
+            self._hr_opening = None
+        self._hr_opened = (plan, source)
+
+    def _swap_heart_rate(self, plan: SessionPlan, source) -> None:
         old, self.hr_source = self.hr_source, source
         if old is not None:
-            await old.close()
-        self.plan = plan
+            self._closing.add(task := asyncio.ensure_future(old.close()))
+            task.add_done_callback(self._closing.discard)
+        self.plan = replace(self.plan, hr_url=plan.hr_url)
+        c = self.controller
         c.hr_input = plan.hr_input
         c.feed_heart_rate(None)
-        self._pending_events.append({"t": c.now_s, "event": "hr_source", "url": url, "ok": True,
-                                     "text": f"heart rate from {getattr(source, 'name', url)}"})
+        self._hr_answer(plan.hr_source, True, f"heart rate from {getattr(source, 'name', plan.hr_source)}")
+
+    def _hr_answer(self, url: str, ok: bool, text: str) -> None:
+        self._pending_events.append({"t": self.controller.now_s, "event": "hr_source", "url": url, "ok": ok,
+                                     "text": text})
+
+    def _take_opened_strap(self) -> None:
+        plan, source = self._hr_opened
+        self._hr_opened = None
+        if self.controller.state == IDLE:
+            self._swap_heart_rate(plan, source)
+        else:  # a session started while the strap was connecting: it keeps the source it began with
+            self._closing.add(task := asyncio.ensure_future(source.close()))
+            task.add_done_callback(self._closing.discard)
+            self._hr_answer(plan.hr_source, False, "a session started while the strap was connecting: "
+                                                   "choose it again between sessions")
 
     def note(self, event: dict[str, Any]) -> None:
         """An event of the host's front end, to go to the sinks ahead of the next tick's."""
@@ -182,11 +225,14 @@ class SessionHost:
         schedule = self.schedule
         scheduled = (schedule is not None and (next_s := schedule.next_time_s) is not None
                      and now_s - self.t0_s >= next_s)
-        if not (reconfigure or scheduled or self._queued_injections or self._hr_requests):
+        if self._hr_requests or self._hr_opened is not None:
+            while self._hr_requests:
+                self._start_heart_rate_switch(self._hr_requests.popleft())
+            if self._hr_opened is not None:
+                self._take_opened_strap()
+        if not (reconfigure or scheduled or self._queued_injections):
             return None  # the usual tick: nothing due
         awaiting = []
-        while self._hr_requests:
-            awaiting.append(self._switch_heart_rate(self._hr_requests.popleft()))
         if reconfigure:
             self._stop_retry_s = now_s + STOP_RETRY_S
             awaiting.append(self._reconfigure_stop())  # a program brought another profile (S5)

@@ -38,6 +38,9 @@ class SessionPlan:
     max_hr_bpm: float | None = None  # the session's own limit (--max-hr, the person's): S13
     mass_kg: float | None = None  # for the energy estimate (--mass-kg, the person's); None: 70 kg, estimated
     person: str | None = None  # the pseudonymous person code (--person)
+    #: bleak backend classes for a strap (drivers.heart_rate.BleakBackend); None: the platform's.
+    #: Tests pass one built on bumble's virtual link.
+    hr_backend: Any = None
 
     @property
     def hr_source(self) -> str:

@@ -8,7 +8,8 @@ from controller.program import Program
 from ui.session.words import describe_event, mmss, starting_line  # the console's words, so both say the same
 
 ARROWS = {"forward": "FORWARD >>", "reverse": "<< REVERSE", "none": "stopped"}
-NOTED_EVENTS = ("state", "step", "estop", "fault", "refused", "reset_refused", "program_complete")
+NOTED_EVENTS = ("state", "step", "estop", "fault", "refused", "reset_refused", "program_complete",
+                "safety_stop", "hr_warning", "hr_lost", "hr_restored", "hr_adjust")
 
 
 class ProgressSink:

@@ -58,6 +58,21 @@ def refused_line(command: str, reason: str) -> str:
     return f"{what}: {reason}"
 
 
+def hr_source_label(url: str) -> str:
+    """How a heart-rate source URL is named on screen."""
+    return {"none": "none", "sim": "the simulator's person"}.get(url, url)
+
+
+def hr_source_line(event: dict[str, Any]) -> str:
+    """The answer to a change of heart-rate source, in words."""
+    if not event["ok"]:
+        return f"Heart-rate source not changed: {event['text']}"
+    url = event["url"]
+    if url == "none":
+        return "Heart-rate source: none (nothing watches the heart rate)"
+    return f"Heart-rate source: {hr_source_label(url)}" + (" (connected)" if url.startswith("ble:") else "")
+
+
 def describe_event(event: dict[str, Any]) -> tuple[str, str]:
     """One log line for a controller/engine event and its style class: info, good, warn, bad."""
     kind = event["event"]
@@ -92,6 +107,18 @@ def describe_event(event: dict[str, Any]) -> tuple[str, str]:
         return f"simulator: {event['name']}", "warn"
     if kind == "session_start":
         return f"session started: {event['program']} ({event['profile']})", "good"
+    if kind == "hr_warning":
+        return f"HEART RATE WARNING: {event['cue']}", "bad"
+    if kind == "hr_lost":
+        return f"HEART-RATE SIGNAL LOST: {event['reason']}", "bad"
+    if kind == "hr_restored":
+        return f"heart-rate signal back: {event['heart_rate_bpm']} bpm", "good"
+    if kind == "hr_adjust":
+        return f"heart-rate guide: {event['cue']}", "info"
+    if kind == "safety_stop":
+        return f"STOPPED: {event['reason']}", "bad"
+    if kind == "hr_source":
+        return hr_source_line(event), "good" if event["ok"] else "warn"
     if kind == "session_end":
         summary = event.get("summary", {})
         saved = f", saved as {summary['id']}" if summary.get("id") else ""
