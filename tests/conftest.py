@@ -1,4 +1,5 @@
-"""Shared test settings: hypothesis profiles (`--hypothesis-profile=long` for long runs)."""
+"""Shared test settings: hypothesis profiles (`--hypothesis-profile=long` for long runs), the
+simulator's scheme, and a data folder of the tests' own for the session records."""
 
 from hypothesis import HealthCheck, settings
 
@@ -13,3 +14,15 @@ settings.load_profile("ci")
 import sim  # noqa: E402
 
 sim.register()
+
+# Real-time runs and console sessions record by default into the data folder ($RETROTREAD_DATA,
+# else the user's): the tests' records go into a folder of their own, never the user's.
+import atexit  # noqa: E402
+import os  # noqa: E402
+import shutil  # noqa: E402
+import tempfile  # noqa: E402
+
+if "RETROTREAD_DATA" not in os.environ:
+    _data = tempfile.mkdtemp(prefix="retrotread-test-data-")
+    os.environ["RETROTREAD_DATA"] = _data
+    atexit.register(shutil.rmtree, _data, ignore_errors=True)
