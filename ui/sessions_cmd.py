@@ -141,6 +141,8 @@ def cmd_export(args) -> int:
             os.replace(temporary, target)
         except OSError as exc:
             raise StoreError(f"-o {target}: cannot write: {exc.strerror or exc}") from None
+        except ValueError as exc:  # a trace with no ticks (a session killed in its first second), a bad line
+            raise StoreError(f"session {summary['id']}: cannot export as {args.format}: {exc}") from None
         finally:
             temporary.unlink(missing_ok=True)
     print(f"session {summary['id']} ({trace_path.name}) -> {target} ({args.format})")

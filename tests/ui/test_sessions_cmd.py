@@ -80,6 +80,20 @@ def test_export_jsonl_is_the_trace_and_fit_and_csv_come_from_the_exporters(capsy
     assert (tmp_path / "t.fit").read_bytes()[8:12] == b".FIT"
 
 
+@pytest.mark.parametrize("fmt", ["fit", "csv"])
+def test_export_of_a_session_without_ticks_is_one_line_and_writes_nothing(capsys, data, tmp_path, fmt):
+    """A session killed in its first second has a trace without a tick: no half file, no traceback."""
+    import gzip
+
+    with Store.open(data) as store:
+        session_id = store.get("last")["id"]
+        store.trace_path(session_id).write_bytes(gzip.compress(b""))
+    target = tmp_path / f"t.{fmt}"
+    code, out, err = sessions(capsys, data, "export", "last", "--format", fmt, "-o", str(target))
+    assert code == 2 and len(err.strip().splitlines()) == 1 and session_id in err, err
+    assert "Traceback" not in err and not target.exists()
+
+
 def test_prune_dry_run_then_for_real(capsys, data):
     with Store.open(data) as store:
         store.conn.execute("UPDATE sessions SET started_unix = started_unix - 100 * 86400 WHERE person = 'p01'")

@@ -11,7 +11,8 @@ from typing import Any
 from ui.export.files import replacing
 
 CSS_PATH = Path(__file__).with_name("report.css")
-STOP_WORDS = {"estop": "e-stop", "fault": "fault", "operator_stop": "operator stop", "stop": "stop"}
+STOP_WORDS = {"estop": "e-stop", "fault": "fault", "operator_stop": "operator stop", "safety_stop": "safety stop",
+              "stop": "stop"}
 
 
 def write_report(person: str, sessions: list[dict[str, Any]], path) -> None:

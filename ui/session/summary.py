@@ -24,7 +24,7 @@ from drivers.units import KMH_PER_MPS
 
 FORWARD, REVERSE, NONE = Direction.FORWARD, Direction.REVERSE, Direction.NONE
 MOVING_KMH = 0.05  # time counts as walking above this (the controller's standstill)
-STOP_EVENTS = ("estop", "fault", "stop")  # "stop": a controlled stop of an interlock (S13)
+STOP_EVENTS = ("estop", "fault", "safety_stop")  # safety_stop: S13's controlled stop (not latched)
 ENERGY_WINDOW_S = 1.0
 
 
