@@ -13,7 +13,7 @@ from typing import Any, Callable
 
 from drivers.input_errors import InputError
 from controller.limits import SiteConfig, load_site_config
-from controller.program import Program, check_program, load_program
+from controller.program import Program, check_program, load_checked
 
 
 class Refused(Exception):
@@ -129,15 +129,14 @@ def plan_session(*, config: str | None, program_path: str | None, profile_flag: 
     authorisation (S15) does not have it, or None: each front end asks in its own way.
     """
     site = load_site(config)
-    try:
-        program = load_program(program_path) if program_path else None
+    try:  # structure and limits together: every error in the file at once
+        program = load_checked(program_path, lambda p: site.profiles[profile_name_for(site, p, profile_flag)]) \
+            if program_path else None
     except InputError as exc:
         raise Refused(str(exc)) from None
     name = profile_name_for(site, program, profile_flag)
     if site.profiles[name].requires_authorization and (why := authorization(name)) is not None:
         raise Refused(why)
-    if program is not None:
-        check_against(program, site, name)
     plan = SessionPlan(site, program, site.profiles[name], driver_url, config, allow_reverse, seed,
                        hr_url=hr_url, max_hr_bpm=max_hr_bpm, mass_kg=mass_kg, person=person)
     check_heart_rate(plan)

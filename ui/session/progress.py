@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import IO, Any
 
+from controller.duration import time_left_s
 from controller.program import Program
 from ui.session.words import describe_event, mmss, starting_line  # the console's words, so both say the same
 
@@ -71,9 +72,8 @@ class ProgressSink:
             where, left = "done", 0.0
         else:
             step_left = max(0.0, step.duration_s - v.step_elapsed_s)
-            later = sum(s.duration_s for s in steps[v.step_index + 1:])
             where = f"step {v.step_index + 1}/{len(steps)} {step.name} ({mmss(step_left)} left)"
-            left = step_left + later
+            left = time_left_s(v) or 0.0  # ramps, dwells and countdowns included, as the console says
         coming = self.coming(v)
         target = coming if coming is not None else f"target {v.target_kmh:4.1f}"
         return (f"[{mmss(t_s)}] {v.state:<9} {direction:<10} {v.belt_kmh:4.1f} km/h "
