@@ -4,10 +4,17 @@ they went away, alarms that flash until seen, the keys, and the detail view."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
 from ui.fleet.app import FleetApp
 from ui.fleet.detail import DetailScreen
 from ui.fleet.tiles import Tile
 
+REPO = Path(__file__).resolve().parents[2]
 ORDER = ["sim-04", "sim-07", "sim-08", "sim-01", "sim-02", "sim-03", "sim-05", "sim-06"]
 
 
@@ -83,3 +90,14 @@ async def test_keys_move_the_selection_and_open_the_detail_view(fed):
         assert "reason=safety key removed" in log
         readings = str(app.screen.query_one("#detail-readings").render())
         assert "✗ safety key" in readings and "safety key removed" in readings
+
+
+@pytest.mark.parametrize("url, words", [
+    ("http://broker", "--mqtt http://broker: expected mqtt://"),
+    ("mqtt://viewer:pw-hidden@broker/topic", "--mqtt mqtt://viewer:***@broker/topic: a broker URL has no path"),
+])
+def test_retrotread_fleet_refuses_a_bad_url_in_one_line(url, words):
+    result = subprocess.run([sys.executable, "-m", "ui.cli", "fleet", "--mqtt", url], cwd=REPO, capture_output=True,
+                            text=True, timeout=30)
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.count("\n") == 1 and words in result.stderr and "pw-hidden" not in result.stderr

@@ -21,7 +21,7 @@ from ui.fleet.model import FleetModel
 from ui.fleet.tiles import Tile
 
 GIL_SWITCH_INTERVAL_S = 0.0005
-REFRESH_S = 0.2
+REFRESH_S = 0.25
 FLASH_S = 0.5
 TILE_WIDTH = 36
 
@@ -96,8 +96,11 @@ class FleetApp(App):
             self.screen.refresh_from(self.model.treadmill(self.screen.treadmill_id))
 
     def flash(self) -> None:
+        """Alarms not yet seen blink: only their tiles' class changes (no new look at the model)."""
         self.flash_on = not self.flash_on
-        self.poll(force=True)
+        for tile in self.query(Tile):
+            if tile.shown is not None and tile.shown[-1]:
+                tile.set_class(self.flash_on, "-flash")
 
     # ---- keys --------------------------------------------------------------------------------
     def check_action(self, action: str, parameters) -> bool | None:

@@ -108,13 +108,15 @@ class Fleet:
 
     async def run(self, duration_s: float | None = None) -> dict:
         """Build, run until `duration_s` or a signal, stop every belt, close; return the stats."""
+        # first: the network thread, started while building, inherits it (a thread holding the GIL
+        # must not wait behind other processes while the control loops wait for it)
+        _prioritise_this_thread()
         await self.build()
         ids = [m.treadmill_id for m in self.members]
         print(f"fleet-sim: {self.count} simulated treadmills {ids[0]}..{ids[-1]} publishing to "
               f"{self.settings.broker.display} (Ctrl-C stops)", file=self.out, flush=True)
         stop = asyncio.Event()
         self._install_signals(stop)
-        _prioritise_this_thread()  # after build: the publishers' threads keep the normal priority
         gc.freeze()  # start-up's objects out of every later collection's way
         cpu0_s, wall0_s = time.process_time(), time.monotonic()
         period_s = 1.0 / self.plan.site.control_rate_hz
