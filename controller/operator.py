@@ -268,6 +268,7 @@ def _program_refusal(program, profile) -> str | None:
 
     try:
         check_program(program, profile)
-    except InputError as exc:
-        return str(exc)
+    except InputError as exc:  # one line for the event log: the first error, and how many more
+        more = len(exc.errors) - 1
+        return exc.line + (f" (and {more} more)" if more else "")
     return None
