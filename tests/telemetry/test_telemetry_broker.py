@@ -210,3 +210,22 @@ async def test_the_documented_acl_lets_a_treadmill_write_only_its_own_topics(ses
     finally:
         reader.close()
         broker.stop()
+
+
+async def test_a_message_that_breaks_the_publisher_ends_telemetry_not_the_session(session, broker, subscriber):
+    """Something unforeseen (here an event value whose text cannot be made) ends that
+    connection with one line and `offline`; the session runs to its end."""
+
+    class Unprintable:
+        def __str__(self) -> str:
+            raise RuntimeError("no text")
+
+    s = await session(broker.url)
+    assert s.publisher.connected.wait(5)
+    s.host.note({"t": s.host.clock.now_s(), "event": "odd", "value": Unprintable()})
+    await s.run_to_end()
+    await s.close()
+    assert s.host.controller.program_complete
+    [line] = s.reports
+    assert "telemetry: stopped after an unexpected error (RuntimeError: no text)" in line
+    subscriber.wait_for(subscriber.heard(STATUS, b"offline"))

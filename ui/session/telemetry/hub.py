@@ -50,13 +50,13 @@ class Hub:
                 if not connections:
                     return
             for c in connections:
-                c.service()
+                _guarded(c, c.service)
             self._wait_and_transfer(connections)
             now_s = time.monotonic()
             if now_s >= next_misc_s:
                 next_misc_s = now_s + MISC_S
                 for c in connections:
-                    c.client.loop_misc()
+                    _guarded(c, c.client.loop_misc)
 
     @staticmethod
     def _wait_and_transfer(connections) -> None:
@@ -71,12 +71,23 @@ class Hub:
             time.sleep(POLL_S)
             return
         for fd, ready in poller.poll(POLL_S * 1000):
-            client = by_fd[fd].client
-            if ready & _READ:
-                client.loop_read()
-                sock = client.socket()
-                while sock is not None and getattr(sock, "pending", lambda: 0)():  # TLS: decrypted, unread
-                    client.loop_read()
-                    sock = client.socket()
-            if ready & select.POLLOUT and client.socket() is not None:
-                client.loop_write()
+            _guarded(by_fd[fd], lambda: _transfer(by_fd[fd].client, ready))
+
+
+def _transfer(client, ready: int) -> None:
+    if ready & _READ:
+        client.loop_read()
+        sock = client.socket()
+        while sock is not None and getattr(sock, "pending", lambda: 0)():  # TLS: decrypted, not yet read
+            client.loop_read()
+            sock = client.socket()
+    if ready & select.POLLOUT and client.socket() is not None:
+        client.loop_write()
+
+
+def _guarded(connection, work) -> None:
+    """A bug in one connection ends that connection (it says so once), never the thread."""
+    try:
+        work()
+    except Exception as exc:  # noqa: BLE001 - telemetry must not take the others down with it
+        connection.fail(exc)

@@ -206,6 +206,20 @@ class Publisher:
             self.finished = True
             self._done.set()
 
+    def fail(self, exc: BaseException) -> None:
+        """Something unforeseen broke this connection: say so once; the session goes on without it."""
+        self._report(f"telemetry: stopped after an unexpected error ({type(exc).__name__}: {_why(exc)}); "
+                     "the session goes on without it")
+        self.refused = self.refused or "failed"
+        self.finished = True
+        self._done.set()
+        try:  # not online any longer: say so, as a clean end would
+            if self.connected.is_set():
+                self.client.publish(self._topics["status"], OFFLINE, qos=1, retain=True)
+            self.client.disconnect()
+        except Exception:  # noqa: BLE001 - already broken
+            pass
+
     # ---- paho's callbacks, on the network thread ------------------------------------------------
     def _make_client(self):
         import paho.mqtt.client as mqtt
