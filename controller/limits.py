@@ -36,7 +36,9 @@ class SpeedProfile(BaseModel):
     name: str = ""
     forward_max_kmh: _bounded(0.5, 25.0)
     reverse_max_kmh: _bounded(0.5, 20.0)
-    start_speed_kmh: _bounded(0.2, 2.0)
+    #: At least 0.5 km/h: below it the stall check (a command of at least 0.5 km/h) and the
+    #: direction-mismatch check (0.3 km/h) cannot see a belt that does not follow (S10).
+    start_speed_kmh: _bounded(0.5, 2.0)
     accel_forward_mps2: _bounded(0.05, 1.5)
     accel_reverse_mps2: _bounded(0.05, 1.0)
     decel_mps2: _bounded(0.1, 1.5)
