@@ -7,6 +7,7 @@ stderr and exit code 2, with nothing started.
 
 from __future__ import annotations
 
+import argparse
 import getpass
 import sys
 from pathlib import Path
@@ -24,8 +25,13 @@ def configure(sub) -> None:
     console.add_argument("--profile", help="speed profile: rehab, fitness, athlete (athlete needs the operator PIN)")
     console.add_argument("--programs", metavar="DIR", action="append", default=[],
                          help="a directory of programs for the picker, besides the shipped ones (repeatable)")
-    console.add_argument("--sessions", metavar="DIR", default="sessions",
-                         help="where each session's trace and summary go (default ./sessions)")
+    console.add_argument("--data-dir", metavar="DIR", help="the records' folder (default: $RETROTREAD_DATA, else "
+                         "~/.local/share/retrotread)")
+    console.add_argument("--record", action=argparse.BooleanOptionalAction, default=True,
+                         help="record each session in the data folder (default: yes)")
+    console.add_argument("--person", metavar="CODE", help="the person's pseudonymous code for the first session")
+    console.add_argument("--sessions", metavar="DIR", help="record into an old-style sessions folder instead "
+                         "(one trace and one summary per session; `retrotread sessions import DIR` reads them)")
     console.add_argument("--config", metavar="FILE", help="site configuration (TOML) over config/default.toml")
     console.add_argument("--pin-file", metavar="FILE", help="operator PIN file (default ~/.config/retrotread/pin.json)")
     console.add_argument("--seed", type=_seed, default=0, help="simulator random seed (default 0)")
@@ -107,31 +113,52 @@ def plan(args):
     return session, pins, dirs
 
 
+def records_for(args):
+    """(store or None, person, their mass): the data folder opened for recording, once every
+    other check has passed. Raises Refused."""
+    from ui.session.plan import Refused
+    from ui.session.records import StoreError
+    from ui.session.records.planning import open_records, person_figures
+
+    try:
+        mass_kg, _ = person_figures(args.data_dir, args.person, None, None)
+        store = open_records(args.data_dir) if args.record and not args.sessions else None
+    except StoreError as exc:
+        raise Refused(str(exc)) from None
+    return store, args.person, mass_kg
+
+
 def cmd_console(args) -> int:
     from ui.session.plan import Refused
 
     try:
         session, pins, dirs = plan(args)
+        store, person, mass_kg = records_for(args)
     except Refused as exc:
-        print(f"retrotread: {exc}", file=sys.stderr)
+        for line in str(exc).splitlines():  # a program's errors: every one, one line each
+            print(f"retrotread: {line}", file=sys.stderr)
         return EXIT_REFUSED
 
     from drivers import DriveError
     from ui.engine import Engine
 
     try:
+        legacy = Path(args.sessions) if args.sessions and args.record else None
         engine = Engine(session.site, session.profile, session.program, driver_url=session.driver_url,
-                        seed=session.seed, ui_heartbeat_timeout_s=1.0, sessions_dir=Path(args.sessions),
-                        site_file=session.site_file)
+                        seed=session.seed, ui_heartbeat_timeout_s=1.0, sessions_dir=legacy,
+                        site_file=session.site_file, records=store)
+        engine.set_person(person, mass_kg)
         engine.start()
     except DriveError as exc:
         print(f"retrotread: {exc} (nothing moved)", file=sys.stderr)
         return EXIT_REFUSED
     from ui.console.app import ConsoleApp
+    from ui.console.records_flow import PLANS_DIR
 
     try:
-        ConsoleApp(engine, pins=pins, program_dirs=dirs, sessions_dir=Path(args.sessions),
-                   start_locked=True).run()
+        plan_dirs = [PLANS_DIR] + ([Path("plans")] if Path("plans").is_dir() else [])  # shipped, then the user's
+        ConsoleApp(engine, pins=pins, program_dirs=dirs, sessions_dir=store.folder if store else legacy,
+                   start_locked=True, plan_dirs=plan_dirs).run()
     finally:
         if not engine.stop(timeout_s=120.0):
             print("retrotread: the control loop did not stop within 120 s; the drive's own watchdog "

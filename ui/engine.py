@@ -113,6 +113,7 @@ class Engine:
             self.recorder = SessionRecorder(sessions_dir) if sessions_dir is not None else None
         self.person: str | None = None  # the pseudonymous code the next session is recorded under
         self.person_mass_kg: float | None = None
+        self.plan: dict[str, Any] | None = None  # the plan session the loaded program is (Session.info's "plan")
         self._publish_every = max(1, round(self.rate_hz / publish_hz))
         self._sample_every = max(1, round(self.rate_hz / chart_hz))
         self._tick = 0
@@ -171,6 +172,11 @@ class Engine:
         """The person the next session is recorded under (a checked code, or None), and their mass
         for the energy estimate. From the UI thread; an open session keeps its own."""
         self.person, self.person_mass_kg = code, mass_kg
+
+    def set_plan(self, record: dict[str, Any] | None) -> None:
+        """The plan session the program now loaded is (ui/session/plans/choose.py Choice.record
+        with its `why`), or None; the next session's start event carries it. From the UI thread."""
+        self.plan = record
 
     @property
     def last_session_id(self) -> str | None:
@@ -341,6 +347,8 @@ class Engine:
         program = v.program
         info = {"program": program.name if program else "manual", "profile": v.profile.name,
                 "driver": self.drive_name, "person": self.person}
+        if self.plan is not None:
+            info["plan"] = self.plan
         self.session = Session(v.now_s, info, self.recorder, mass_kg=self.person_mass_kg)
         return self.session.start_event()
 

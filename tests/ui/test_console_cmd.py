@@ -64,8 +64,20 @@ def test_console_refuses_bad_input_before_anything_starts(tmp_path, capsys, args
         assert code == 2
     err = capsys.readouterr().err
     assert words in err and "Traceback" not in err
-    assert len(err.strip().splitlines()) == 1
+    lines = err.strip().splitlines()
+    # a program's errors: every one on its own line (the athlete program under fitness: 4 steps over its caps)
+    assert len(lines) == (4 if words == "would loosen" else 1)
+    assert "--seed" in args or all(line.startswith("retrotread: ") for line in lines)  # --seed: argparse's own
     assert not (tmp_path / "s").exists()
+
+
+def test_console_refuses_a_bad_person_or_data_folder_before_anything_starts(tmp_path, capsys):
+    (tmp_path / "file").write_text("not a folder")
+    for args, words in ((["--person", "Jane Doe"], "Jane Doe"), (["--data-dir", str(tmp_path / "file")], "file")):
+        code = cli.main(["console", "--pin-file", str(tmp_path / "pin.json"), *args])
+        err = capsys.readouterr().err
+        assert code == 2 and words in err and "Traceback" not in err
+        assert len(err.strip().splitlines()) == 1 and err.startswith("retrotread: ")
 
 
 class _nothing:
@@ -81,4 +93,5 @@ def test_console_and_set_pin_are_registered():
     assert parser.parse_args(["console"]).handler.__name__ == "cmd_console"
     assert parser.parse_args(["set-pin"]).handler.__name__ == "cmd_set_pin"
     args = parser.parse_args(["console"])
-    assert args.driver == "sim://" and args.sessions == "sessions"
+    assert args.driver == "sim://" and args.sessions is None and args.record  # into the data folder's store
+    assert not parser.parse_args(["console", "--no-record"]).record

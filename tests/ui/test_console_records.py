@@ -56,15 +56,16 @@ async def test_a_console_session_lands_in_the_store_under_its_person(tmp_path):
     await engine.close()
     start, end = events[0], events[-1]
     assert start["person"] == "p3" and start["mass_kg"] == 61.0
-    ui_summary = end["summary"]  # what the lock screen shows: the old names
-    assert ui_summary["id"] == engine.last_session_id and ui_summary["distance_forward_m"] > 100
+    ui_summary = end["summary"]  # what the lock screen shows: DESIGN.md's figures, as stored
+    assert ui_summary["id"] == engine.last_session_id and ui_summary["forward"]["distance_m"] > 100
     with Store.open(tmp_path / "data") as store:
         stored = store.get("last")
         trace = list(store.trace("last"))
     assert stored["id"] == ui_summary["id"] and stored["person"] == "p3"
     assert stored["status"] == "stopped" and stored["end_reason"] == "operator locked"
     assert unix_of(stored["started"]) == FIXED_WALL_S  # the console's wall clock at the first countdown
-    assert stored["forward"]["distance_m"] == pytest.approx(ui_summary["distance_forward_m"], abs=0.05)
+    assert stored["forward"] == ui_summary["forward"] and stored["backward"] == ui_summary["backward"]
+    assert ui_summary["energy"] == stored["energy"] and ui_summary["stops"] == stored["stops"]
     assert stored["energy"] == {**stored["energy"], "mass_kg": 61.0, "estimated": False}
     assert [s["kind"] for s in stored["stops"]] == ["operator_stop"]
     assert [s["name"] for s in stored["steps"]][:2] == ["Warm-up", "Easy 1/3: Backward"]

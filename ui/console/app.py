@@ -22,19 +22,20 @@ from textual.reactive import var
 
 from controller.commands import Command, Op
 from drivers.base import Direction
+from controller.duration import program_duration_s
 from ui.console import catalog
+from ui.console.access import AccessFlow
 from ui.console.keys import ESTOP
-from ui.console.screens.dialogs import ArmReverseDialog, HelpDialog, PinDialog, QuitDialog, SessionsDialog
-from ui.console.screens.lock import LockScreen
+from ui.console.records_flow import PLANS_DIR, RecordsFlow
+from ui.console.screens.dialogs import ArmReverseDialog, HelpDialog, PinDialog, QuitDialog
 from ui.console.screens.main import MainScreen
 from ui.console.screens.picker import ProgramPicker
 from ui.console.screens.simulator import SimulatorPanel
 from ui.console.screens.strap import StrapScreen
-from ui.console.sessions import recent_sessions
 from ui.console.text import FALL_STOP, WORDS_UPPER, heart_rate_message, refused_line
 from ui.engine import HEARTBEAT_PERIOD_S, Engine, Frame
-from ui.pin import PinError, PinStore, check_format
-from ui.session.rest import belt_at_rest, belt_still
+from ui.pin import PinStore
+from ui.session.rest import belt_still
 
 POLL_PERIOD_S = 0.1
 SOURCE = "console"
@@ -43,7 +44,7 @@ IDLE_LOCK_S = 300.0  # an open session idle this long at standstill ends, and th
 FALL_STOP_MESSAGE = "E-STOP: fall-stop opened. CHECK THE PERSON FIRST. Reverse is disarmed."
 
 
-class ConsoleApp(App):
+class ConsoleApp(AccessFlow, RecordsFlow, App):
     """The console. `engine` is started (thread) or opened (manual) by whoever made it."""
 
     CSS_PATH = "console.tcss"
@@ -56,13 +57,14 @@ class ConsoleApp(App):
 
     def __init__(self, engine: Engine, *, pins: PinStore, program_dirs: list[Path] | None = None,
                  sessions_dir: Path | None = None, start_locked: bool = True, idle_lock_s: float = IDLE_LOCK_S,
-                 poll: bool = True) -> None:
+                 poll: bool = True, plan_dirs: list[Path] | None = None) -> None:
         super().__init__()
         self.engine = engine
         self.site = engine.site
         self.pins = pins
         self.program_dirs = program_dirs if program_dirs is not None else [catalog.SHIPPED_DIR]
         self.sessions_dir = sessions_dir
+        self.plan_dirs = plan_dirs if plan_dirs is not None else [PLANS_DIR]
         self.start_locked = start_locked
         self.idle_lock_s = idle_lock_s
         self.poll_enabled = poll
@@ -259,12 +261,14 @@ class ConsoleApp(App):
 
     def action_programs(self) -> None:
         entries = catalog.scan(self.program_dirs)
+        entries[1:1] = self.plan_entries()  # after Manual: the person's next session of each plan
         snap = self._snap()
         profiles = {name: p.requires_authorization for name, p in self.site.profiles.items()}
         picker = ProgramPicker(entries, profiles, lambda e: catalog.default_profile(e, self.site),
                                lambda e, p: catalog.refusal(e, p, self.site),
                                snap.program_name if snap and snap.program_name else catalog.MANUAL.label,
-                               snap is None or snap.state == "idle")
+                               snap is None or snap.state == "idle",
+                               duration=lambda e, p: program_duration_s(e.program, self.site.profiles[p]))
         self.push_screen(picker, self._picked)
 
     def _picked(self, choice) -> None:
@@ -285,6 +289,7 @@ class ConsoleApp(App):
     def _load(self, entry, profile_name: str, quiet: bool = False) -> None:
         program, profile = catalog.choice(entry, profile_name, self.site)
         self._send(Op.LOAD_PROGRAM, (program, profile))
+        self.engine.set_plan(entry.plan)
         self.program = program
         self.step_total = len(program.steps) if program else None
         if not quiet:
@@ -302,90 +307,8 @@ class ConsoleApp(App):
     def inject(self, event: str, value: float | None = None) -> None:
         self.engine.inject(event, value)
 
-    def action_sessions(self) -> None:
-        sessions = recent_sessions(self.sessions_dir) if self.sessions_dir is not None else []
-        self.push_screen(SessionsDialog(sessions, str(self.sessions_dir or "not recorded")))
-
     def action_help(self) -> None:
         self.push_screen(HelpDialog())
-
-    # ---- sessions, lock and PIN -------------------------------------------------------------
-    def action_lock(self) -> None:
-        snap = self._snap()
-        if snap is not None and not belt_at_rest(snap):
-            self.say("Stop the belt before ending the session.", "warn")
-            return
-        if not self._pin_exists():
-            self.push_screen(PinDialog("Set the operator PIN", self._set_pin, new=True,
-                                       lead="No operator PIN is set. Choose one (4-12 digits): it unlocks the "
-                                            "console after each session and authorises the athlete profile."),
-                             lambda ok: self.end_session("operator locked") if ok else None)
-            return
-        self.end_session("operator locked")
-
-    def end_session(self, reason: str) -> None:
-        """The session is over: record it, disarm reverse, drop the athlete profile, lock."""
-        self.engine.end_session(reason)
-        self._ending = True
-        snap = self._snap()
-        if snap is not None and snap.reverse_armed:
-            self._send(Op.ARM_REVERSE, False)
-        if snap is not None and snap.state == "idle":
-            self._fresh_program(snap)
-        self.lock(reason)
-
-    def _fresh_program(self, snap) -> None:
-        """Reload the program from its start, on a profile that needs no authorisation."""
-        label = self.program.name if self.program is not None else catalog.MANUAL.label
-        entry = catalog.ProgramEntry(None, label, "manual", self.program)
-        name = snap.profile
-        if self.site.profiles[name].requires_authorization:
-            name = catalog.default_profile(entry, self.site)
-            if self.site.profiles[name].requires_authorization or catalog.refusal(entry, name, self.site):
-                entry, name = catalog.MANUAL, self.site.default_profile
-        self._load(entry, name, quiet=True)
-
-    def lock(self, reason: str | None) -> None:
-        """Show the locked screen; `reason` None means the console has just started."""
-        self._idle_since_s = None
-        if self.locked:
-            return
-        if not self._pin_exists():
-            self.say(f"Session ended ({reason}). No PIN is set, so the console cannot lock: "
-                     "run `retrotread set-pin`.", "warn")
-            return
-        self.locked = True
-        self._send(Op.LOCK)  # the controller itself refuses every start until UNLOCK
-        text = (f"Session over ({reason}). Enter the operator PIN to unlock." if reason else
-                "Enter the operator PIN to start.")
-        self.push_screen(LockScreen(self.check_pin, text), self._unlocked)
-
-    def _unlocked(self, ok: bool | None) -> None:
-        self.locked = False
-        self._send(Op.UNLOCK)
-        self.say("Unlocked. Check the harness and arm reverse again for this session.", "good")
-
-    def check_pin(self, pin: str) -> tuple[bool, str]:
-        try:
-            verdict = self.pins.verify(pin)
-        except PinError as exc:
-            return False, str(exc)
-        return verdict.ok, verdict.message
-
-    def _set_pin(self, pin: str) -> tuple[bool, str]:
-        if (reason := check_format(pin)) is not None:
-            return False, reason
-        try:
-            self.pins.set_pin(pin)
-        except PinError as exc:
-            return False, str(exc)
-        return True, "PIN set"
-
-    def _pin_exists(self) -> bool:
-        try:
-            return self.pins.exists()
-        except PinError:
-            return True  # a damaged PIN file must not unlock anything: check_pin will say why
 
     # ---- quitting -----------------------------------------------------------------------------
     async def action_quit(self) -> None:

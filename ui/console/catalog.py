@@ -25,6 +25,8 @@ class ProgramEntry:
     origin: str  # "shipped", the directory's name, or "manual"
     program: Program | None = None
     error: str | None = None
+    #: a plan's next session: ui/session/plans/choose.py Choice.record with its `why`
+    plan: dict | None = None
 
 
 MANUAL = ProgramEntry(None, "Manual (no program)", "manual")

@@ -10,8 +10,8 @@ events and ticks to a recorder:
 - `SessionRecorder` (`console --sessions DIR`, the old format): a folder of one trace and one
   summary per session, kept until the console's tests move to the store; such a folder can be
   imported (`retrotread sessions import DIR`).
-The summary a session ends with (for the lock screen) keeps the old names; the store gets
-DESIGN.md's figures.
+The summary a session ends with (for the lock screen) has DESIGN.md's figures (without the
+steps), as the store has them; the old folder format keeps its old names (`old_names`).
 """
 
 from __future__ import annotations
@@ -131,7 +131,7 @@ class SessionRecorder:
         and wall times, as written beside the trace (`figures` are the store's, unused here)."""
         summary = {"id": self._stem, "started": _iso(self._started_wall), "ended": _iso(self.wall_clock()),
                    **summary, "trace": self._stem + TRACE_SUFFIX}
-        self._queued.on_event({**event, "summary": summary})
+        self._queued.on_event({**event, "summary": old_names(summary)})
         self._stem = None
         return summary
 
@@ -265,20 +265,29 @@ class Session:
 
     def end(self, reason: str, now_s: float) -> dict[str, Any]:
         """Close the record; returns the `session_end` event, with the summary in it."""
-        totals = self.totals
-        summary = {
-            **self.info, "end_reason": reason,
-            "duration_s": round(now_s - self.t0_s, 1),
-            "distance_forward_m": round(totals.distance_m["forward"], 1),
-            "distance_backward_m": round(totals.distance_m["reverse"], 1),
-            "time_forward_s": round(totals.time_s["forward"], 1),
-            "time_backward_s": round(totals.time_s["reverse"], 1),
-            "stops": totals.stop_lines(),
-        }
+        figures = self.totals.as_dict()
+        summary = {**{key: value for key, value in figures.items() if key != "steps"}, **self.info,
+                   "end_reason": reason, "duration_s": round(now_s - self.t0_s, 1)}
         event = {"t": now_s, "event": "session_end", "reason": reason}
         if self.recorder is not None:
-            summary = self.recorder.end(event, summary, totals.as_dict())
+            summary = self.recorder.end(event, summary, figures)
         return {**event, "summary": summary}
+
+
+def old_names(summary: dict[str, Any]) -> dict[str, Any]:
+    """A summary as the old folder format wrote it (`sessions import` and the old dialog read these)."""
+    old = {**summary, "stops": [stop_line(stop) for stop in summary["stops"]]}
+    for way, name in (("forward", "forward"), ("backward", "backward")):
+        old[f"distance_{name}_m"] = summary[way]["distance_m"]
+        old[f"time_{name}_s"] = summary[way]["time_s"]
+    return old
+
+
+def stop_line(stop: dict[str, Any]) -> str:
+    """A stop in one line: "12.3 s estop: fall-stop switch open" (an operator's: no kind)."""
+    if stop["kind"] == "operator_stop":
+        return f"{stop['time_s']:.1f} s {stop['reason']}"
+    return f"{stop['time_s']:.1f} s {stop['kind']}: {stop['reason']}"
 
 
 def recent_sessions(directory: str | Path, limit: int = 10) -> list[dict[str, Any]]:

@@ -14,6 +14,7 @@ from textual.widgets import Button, Input, Static
 
 from ui.console.screens.dialogs import pin_input
 from ui.console.screens.main import EstopButton
+from ui.console.sessions import stop_line
 from ui.console.text import STATE_LABELS, WORDS_UPPER, distance, mmss, travel_direction
 from ui.console.widgets.base import Readout
 
@@ -50,11 +51,12 @@ class LockScreen(Screen):
             return
         text = Text(justify="center")
         text.append(f"Last session: {summary.get('program', '?')} ({summary.get('profile', '?')})\n", style="bold")
-        text.append(f"{mmss(summary.get('duration_s'))} · forward {distance(summary.get('distance_forward_m', 0))}"
-                    f" · backward {distance(summary.get('distance_backward_m', 0))}")
+        forward, backward = summary.get("forward") or {}, summary.get("backward") or {}
+        text.append(f"{mmss(summary.get('duration_s'))} · forward {distance(forward.get('distance_m', 0))}"
+                    f" · backward {distance(backward.get('distance_m', 0))}")
         stops = summary.get("stops") or []
         if stops:
-            text.append(f"\n{len(stops)} stop{'s' if len(stops) > 1 else ''}: {stops[-1]}")
+            text.append(f"\n{len(stops)} stop{'s' if len(stops) > 1 else ''}: {stop_line(stops[-1])}")
         self.query_one("#lock-summary", Readout).show_content(text)
 
     def show_frame(self, frame) -> None:
