@@ -27,6 +27,8 @@ from ui.fleet.crew import ScriptedOperator
 from ui.session.host import SessionHost, open_for
 from ui.session.rest import RestRule
 from ui.session.telemetry import open_telemetry
+from ui.session.telemetry.hub import Hub
+from ui.version import __version__
 
 GIL_SWITCH_INTERVAL_S = 0.0005  # as the console's engine: a tick waits at most this for the GIL
 CONTROL_NICE = -10  # as the console's control thread, best effort (root or CAP_SYS_NICE)
@@ -86,10 +88,6 @@ class Fleet:
             print(f"retrotread: fleet-sim: {text}", file=sys.stderr, flush=True)
 
     async def build(self) -> None:
-        from ui.version import __version__
-
-        from ui.session.telemetry.hub import Hub
-
         clock, spread = self.clock, random.Random(self.seed)
         hub = Hub("retrotread-fleet-telemetry")  # one network thread for every treadmill's connection
         for i, tid in enumerate(treadmill_ids(self.count)):

@@ -38,7 +38,7 @@ class TelemetrySink:
         self._report = report
         self.forward_m = self.backward_m = 0.0
         self.states_dropped = self.events_dropped = 0
-        self.states_submitted = self.events_submitted = 0
+        self.states_submitted = self.events_submitted = self.sessions_submitted = 0
         self._last_tick_s = t0_s
         self._next_s = -1e18
         self._view = None
@@ -133,7 +133,7 @@ class TelemetrySink:
     def _put_session(self, event: dict[str, Any]) -> None:
         ts_s = self.wall0_s + (event.get("t", self.t0_s) - self.t0_s)
         if self.publisher.submit((SESSION, event["summary"], ts_s)):
-            self.events_submitted += 1
+            self.sessions_submitted += 1
         else:
             self.events_dropped += 1
 
