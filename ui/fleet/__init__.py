@@ -1,6 +1,8 @@
 """The fleet: the read-only fleet view (`retrotread fleet`) and the fleet simulator's parts.
 
 Headless (no Textual): model.py (what the view knows, fed from MQTT), feed.py (the MQTT
-subscriber), clock.py and crew.py (the fleet simulator's shared clock and scripted operators).
-The view: app.py, tiles.py, detail.py, fleet.tcss (Textual, imported only by `retrotread fleet`).
+subscriber), words.py (what a tile says); for `retrotread fleet-sim`: run.py (N session hosts
+on one loop), clock.py (their shared real-time clock) and crew.py (their scripted operators).
+The view: app.py, tiles.py, detail.py, chart.py, fleet.tcss (Textual, loaded only by
+`retrotread fleet`).
 """
