@@ -55,6 +55,7 @@ class SimView:
     comms_ok: bool
     fallen: bool
     heart_rate_bpm: float | None
+    hr_reporting: bool = True  # False between the panel's strap-lost and strap-back (hr-loss, hr-restore)
 
 
 @dataclass(frozen=True, slots=True)
@@ -364,7 +365,7 @@ class Engine:
         if self.simulated:
             world = self.drive.world
             sim = SimView(world.sensors.safety_key, world.sensors.harness_clipped, world.comms_ok,
-                          world.person_fallen, world.sensors.heart_rate_bpm)
+                          world.person_fallen, world.sensors.heart_rate_bpm, world.sensors.hr_reporting)
         session = self.session or self._last_session
         parts = dict(
             snapshot=c.snapshot(),

@@ -12,6 +12,7 @@ from ui.console.catalog import SHIPPED_DIR
 from ui.console.sessions import SessionRecorder
 from ui.engine import Engine
 from ui.pin import PinStore
+from ui.session.records import Store
 
 PIN = "2468"
 BEGINNER = SHIPPED_DIR / "beginner-retro-walk.toml"
@@ -31,12 +32,17 @@ class FakeWallClock:
 
 
 def make_engine(program: Path | None = BEGINNER, *, profile: str | None = None, sessions: Path | None = None,
-                url: str = "sim://", heartbeat_s: float | None = 1.0, wall=None, hr_backend=None) -> Engine:
+                url: str = "sim://", heartbeat_s: float | None = 1.0, wall=None, hr_backend=None,
+                records: Path | None = None) -> Engine:
+    """`records`: a data folder to record into (its store, made if new), as `console` does by default."""
     site = load_site_config()
     prog = load_program(program) if program is not None else None
     name = profile or (prog.profile if prog is not None else None) or site.default_profile
     engine = Engine(site, site.profiles[name], prog, driver_url=url, clock=SimClock(),
-                    ui_heartbeat_timeout_s=heartbeat_s, hr_backend=hr_backend)
+                    ui_heartbeat_timeout_s=heartbeat_s, hr_backend=hr_backend,
+                    records=Store.open(records, create=True) if records is not None else None)
+    if records is not None:
+        engine.recorder.wall_clock = wall or FakeWallClock()
     if sessions is not None:
         engine.recorder = SessionRecorder(sessions, wall_clock=wall or FakeWallClock())
     return engine
@@ -50,9 +56,9 @@ def make_pins(path: Path, *, pin: str | None = PIN, wall=None) -> PinStore:
 
 
 def make_app(engine: Engine, pins: PinStore, *, sessions: Path | None = None, locked: bool = False,
-             program_dirs: list[Path] | None = None) -> ConsoleApp:
+             program_dirs: list[Path] | None = None, plan_dirs: list[Path] | None = None) -> ConsoleApp:
     return ConsoleApp(engine, pins=pins, sessions_dir=sessions, start_locked=locked, poll=False,
-                      program_dirs=program_dirs)
+                      program_dirs=program_dirs, plan_dirs=plan_dirs)
 
 
 async def run(pilot, seconds: float, *, ui_alive: bool = True) -> None:

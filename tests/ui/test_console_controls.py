@@ -533,6 +533,14 @@ async def test_simulator_panel_toggles_back_and_sets_heart_rate(pins):
         await run(pilot, 0.1)
         assert world.sensors.heart_rate_bpm == rest_bpm + 20
         assert engine.controller.snapshot().heart_rate_bpm == rest_bpm + 20
+        await pilot.press("n")  # the strap's signal is lost, then comes back
+        await run(pilot, 0.1)
+        assert world.sensors.heart_rate_bpm is None and engine.controller.snapshot().heart_rate_bpm is None
+        assert "strap LOST" in str(app.screen.query_one("#sim-world").render())
+        await pilot.press("n")
+        await run(pilot, 0.1)
+        assert world.sensors.heart_rate_bpm == rest_bpm + 20
+        assert engine.controller.snapshot().heart_rate_bpm == rest_bpm + 20
 
 
 async def test_help_lists_every_key(pins):

@@ -54,5 +54,6 @@ SIMULATOR = (
     Key("j", "stall", "Stall", "The belt jams"),
     Key("plus,equals_sign,up", "hr_up", "HR+", "Heart rate +10 BPM (starts at 90)"),
     Key("minus,down", "hr_down", "HR-", "Heart rate -10 BPM"),
+    Key("n", "strap", "Strap", "The heart-rate strap's signal is lost / comes back"),
     Key("escape,i", "close", "Close", "Close the simulator panel"),
 )

@@ -51,6 +51,8 @@ class SimulatorPanel(Dialog):
             text.append("  ")
         hr = "--" if sim.heart_rate_bpm is None else f"{sim.heart_rate_bpm:.0f}"
         text.append(f"HR {hr}")
+        if not sim.hr_reporting:
+            text.append(" strap LOST", style="bold red")
         self.query_one("#sim-world", Readout).show_content(text)
 
     @on(OptionList.OptionSelected)
@@ -90,6 +92,10 @@ class SimulatorPanel(Dialog):
 
     def action_hr_down(self) -> None:
         self._heart_rate(-HR_STEP_BPM)
+
+    def action_strap(self) -> None:
+        sim = self._sim()
+        self.app.inject("hr-restore" if sim is not None and not sim.hr_reporting else "hr-loss")
 
     def _heart_rate(self, delta_bpm: float) -> None:
         sim = self._sim()
