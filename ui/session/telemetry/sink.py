@@ -14,6 +14,7 @@ from __future__ import annotations
 import time
 from typing import Any, Callable
 
+from controller.duration import time_left_s
 from drivers.base import Direction
 from drivers.units import KMH_PER_MPS
 from ui.session.rest import AT_REST_KMH, MOVING_STATES
@@ -42,8 +43,6 @@ class TelemetrySink:
         self._last_tick_s = t0_s
         self._next_s = -1e18
         self._view = None
-        self._program = None
-        self._left_after: list[float] = []  # per step index: the program's time after that step
         self._closed = self._ended = False
 
     # ---- the control thread ---------------------------------------------------------------
@@ -115,13 +114,9 @@ class TelemetrySink:
         """The `state` message's values, in payloads.STATE_FIELDS order (copied: the view moves on)."""
         step, index, program = v.step, v.step_index, v.program
         elapsed_s = v.now_s - self.t0_s
-        if program is not self._program:
-            self._program = program
-            self._left_after = _time_after_each_step(program)
-        if step is not None and index < len(self._left_after):
-            remaining_s = max(0.0, step.duration_s - v.step_elapsed_s) + self._left_after[index]
-        else:
-            remaining_s = 0.0 if program is not None else None
+        remaining_s = time_left_s(v)  # ramps, dwells and countdowns included, as the console and run say
+        if remaining_s is None and program is not None:
+            remaining_s = 0.0  # done
         belt_kmh, last = v.belt_kmh, v.last_status
         belt_direction = last.direction.value if last is not None and belt_kmh > AT_REST_KMH else "none"
         return (self.wall0_s + elapsed_s, v.state, v.direction, v.upcoming_direction.value, belt_direction,
@@ -136,18 +131,6 @@ class TelemetrySink:
             self.sessions_submitted += 1
         else:
             self.events_dropped += 1
-
-
-def _time_after_each_step(program) -> list[float]:
-    """For each step index, the planned seconds of the steps after it."""
-    if program is None:
-        return []
-    durations = [step.duration_s or 0.0 for step in program.steps]
-    after, total = [], sum(durations)
-    for duration in durations:
-        total -= duration
-        after.append(total)
-    return after
 
 
 def open_telemetry(settings: TelemetrySettings, *, t0_s: float, now_s: float | None = None,
