@@ -138,6 +138,7 @@ class SiteConfig(BaseModel):
     heart_rate: HeartRate = HeartRate()
     #: The [telemetry] table (MQTT): validated by the telemetry module, as [drive] is by drivers/.
     telemetry: dict[str, Any] | None = None
+    console: dict[str, Any] | None = None  # the [console] table (sound): validated by ui/console/sound.py
 
     @model_validator(mode="after")
     def _default_exists(self) -> "SiteConfig":

@@ -102,6 +102,12 @@ def plan(args):
         pins.exists()
     except PinError as exc:
         raise Refused(str(exc)) from None
+    from ui.console.sound import SoundError, sound_settings
+
+    try:
+        sound_settings(session.site.console, f"{session.site_file or 'config/default.toml'}: [console]")
+    except SoundError as exc:
+        raise Refused(str(exc)) from None
     dirs = [SHIPPED_DIR]
     for text in args.programs:
         path = Path(text)
@@ -154,11 +160,12 @@ def cmd_console(args) -> int:
         return EXIT_REFUSED
     from ui.console.app import ConsoleApp
     from ui.console.records_flow import PLANS_DIR
+    from ui.console.settings import default_path
 
     try:
         plan_dirs = [PLANS_DIR] + ([Path("plans")] if Path("plans").is_dir() else [])  # shipped, then the user's
         ConsoleApp(engine, pins=pins, program_dirs=dirs, sessions_dir=store.folder if store else legacy,
-                   start_locked=True, plan_dirs=plan_dirs).run()
+                   start_locked=True, plan_dirs=plan_dirs, settings_path=default_path()).run()
     finally:
         if not engine.stop(timeout_s=120.0):
             print("retrotread: the control loop did not stop within 120 s; the drive's own watchdog "

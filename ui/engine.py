@@ -75,7 +75,7 @@ class Frame:
     loop_alive: bool
     loop_error: str | None
     record_error: str | None
-    #: the open (or last) session's energy so far (controller/energy.py), None before any
+    #: the open session's energy so far (controller/energy.py), None when none is open
     energy_kcal: float | None = None
     energy_estimated: bool = True  # the mass is the 70 kg default, not the person's
 
@@ -366,7 +366,7 @@ class Engine:
             world = self.drive.world
             sim = SimView(world.sensors.safety_key, world.sensors.harness_clipped, world.comms_ok,
                           world.person_fallen, world.sensors.heart_rate_bpm, world.sensors.hr_reporting)
-        session = self.session or self._last_session
+        session = self.session  # an ended session's figures leave the screen with it (its summary stays)
         parts = dict(
             snapshot=c.snapshot(),
             distance_forward_m=session.distance_m["forward"] if session else 0.0,

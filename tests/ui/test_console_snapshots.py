@@ -102,3 +102,17 @@ def test_running_reverse_at_120x40(snap_compare, tmp_path):
 
 def test_countdown_at_120x40(snap_compare, tmp_path):
     assert snap_compare(console(tmp_path, BEGINNER), run_before=steps(*ARM, "s", 157.5), terminal_size=(120, 40))
+
+
+def test_colour_safe_theme_running_reverse(snap_compare, tmp_path):
+    """Issue 13, point 4: blue forward, orange reverse, purple e-stop; the same words and glyphs."""
+    assert snap_compare(console(tmp_path, BEGINNER), run_before=steps(*ARM, "c", "s", 165.0))
+
+
+def test_colour_safe_theme_estop_from_reverse(snap_compare, tmp_path):
+    assert snap_compare(console(tmp_path, BEGINNER), run_before=steps(*ARM, "c", "s", 165.0, "space", 1.0),
+                        terminal_size=(120, 40))
+
+
+def test_below_80x24_the_console_says_so(snap_compare, tmp_path):
+    assert snap_compare(console(tmp_path), run_before=steps("s", 20.0), terminal_size=(70, 20))

@@ -57,6 +57,24 @@ async def test_the_preview_gives_the_true_length_under_the_highlighted_profile(p
 async def test_without_the_duration_function_the_steps_sum_is_shown(pins):
     engine = make_engine(FORWARD_CLASSIC)
     app = make_app(engine, pins)
+    site = app.site
+    async with app.run_test(size=SIZE) as pilot:
+        await app.engine.open()
+        app.poll()
+        entries = catalog.scan([catalog.SHIPPED_DIR])
+        picker = ProgramPicker(entries, {name: p.requires_authorization for name, p in site.profiles.items()},
+                               lambda e: catalog.default_profile(e, site), lambda e, p: catalog.refusal(e, p, site),
+                               catalog.MANUAL.label, True)
+        await app.push_screen(picker)
+        while picker._entry().label != "Retro walking, beginner week 1":
+            await pilot.press("down")
+        await pilot.pause()
+        assert "12 steps  ·  13:45" in info(picker)
+
+
+async def test_the_apps_picker_gives_the_true_length(pins):
+    engine = make_engine(FORWARD_CLASSIC)
+    app = make_app(engine, pins)
     async with app.run_test(size=SIZE) as pilot:
         await app.engine.open()
         app.poll()
@@ -66,4 +84,7 @@ async def test_without_the_duration_function_the_steps_sum_is_shown(pins):
         while picker._entry().label != "Retro walking, beginner week 1":
             await pilot.press("down")
         await pilot.pause()
-        assert "12 steps  ·  13:45" in info(picker)
+        beginner = picker._entry().program
+        true_s = program_duration_s(beginner, app.site.profiles[picker._profile()])
+        assert true_s > beginner.total_duration_s
+        assert f"12 steps  ·  {mmss(true_s)} with ramps and countdowns" in info(picker)

@@ -32,6 +32,9 @@ from ui.console.screens.main import MainScreen
 from ui.console.screens.picker import ProgramPicker
 from ui.console.screens.simulator import SimulatorPanel
 from ui.console.screens.strap import StrapScreen
+from ui.console.settings import load_theme
+from ui.console.speed_keys import SpeedKeys
+from ui.console.sound import Sound, cues_of, sound_settings
 from ui.console.text import FALL_STOP, WORDS_UPPER, heart_rate_message, refused_line
 from ui.engine import HEARTBEAT_PERIOD_S, Engine, Frame
 from ui.pin import PinStore
@@ -42,9 +45,12 @@ SOURCE = "console"
 IDLE_LOCK_S = 300.0  # an open session idle this long at standstill ends, and the console locks
 #: S8: a switch cannot tell a fall from a released harness, so the person comes first.
 FALL_STOP_MESSAGE = "E-STOP: fall-stop opened. CHECK THE PERSON FIRST. Reverse is disarmed."
+#: how long a message stays on the message line (controller seconds) by its style; "bad" stays
+#: until the next message replaces it (a reset, a start)
+MESSAGE_HOLD_S = {"info": 10.0, "good": 10.0, "warn": 20.0}
 
 
-class ConsoleApp(AccessFlow, RecordsFlow, App):
+class ConsoleApp(AccessFlow, RecordsFlow, SpeedKeys, App):
     """The console. `engine` is started (thread) or opened (manual) by whoever made it."""
 
     CSS_PATH = "console.tcss"
@@ -57,7 +63,7 @@ class ConsoleApp(AccessFlow, RecordsFlow, App):
 
     def __init__(self, engine: Engine, *, pins: PinStore, program_dirs: list[Path] | None = None,
                  sessions_dir: Path | None = None, start_locked: bool = True, idle_lock_s: float = IDLE_LOCK_S,
-                 poll: bool = True, plan_dirs: list[Path] | None = None) -> None:
+                 poll: bool = True, plan_dirs: list[Path] | None = None, settings_path: Path | None = None) -> None:
         super().__init__()
         self.engine = engine
         self.site = engine.site
@@ -79,9 +85,14 @@ class ConsoleApp(AccessFlow, RecordsFlow, App):
         self._arm_sent = False  # armed by this console, not yet in a frame
         self._ending = False  # end_session sent, the engine has not closed the session yet
         self.person_check_due = False  # a fall-stop trip disarmed reverse: arming asks about the person
+        self.settings_path = settings_path  # where the theme is remembered (None: not remembered)
+        self.colours = load_theme(settings_path)
+        self.sound = Sound(sound_settings(engine.site.console), self.bell, self.say)  # checked by console_cmd
+        self._said_t_s: float | None = None  # when the message was said (controller time)
 
     # ---- life cycle -----------------------------------------------------------------------
     def on_mount(self) -> None:
+        self.set_class(self.colours == "colour-safe", "-colour-safe")
         self.push_screen(MainScreen())
         self.set_interval(HEARTBEAT_PERIOD_S, self.heartbeat)
         if self.poll_enabled:
@@ -110,7 +121,10 @@ class ConsoleApp(AccessFlow, RecordsFlow, App):
         self._after_frame(frame)
 
     def _after_frame(self, frame: Frame) -> None:
+        for cue in cues_of(frame.events):
+            self.sound.play(cue)
         self._announce(frame)
+        self._expire_message(frame.snapshot.t_s)
         if not frame.session_open:
             self._ending = False
         snap = frame.snapshot
@@ -146,6 +160,10 @@ class ConsoleApp(AccessFlow, RecordsFlow, App):
                          else "Reset done. Nothing moves until you start again.", "good")
             elif kind == "session_end":
                 self.last_summary = event.get("summary")
+            elif kind == "operator_stop":
+                self.say(f"Stopping ({event['source']}): the belt slows to a standstill.", "info")
+            elif kind == "state" and event["to"] == "paused":
+                self.say("Paused. P resumes, after a countdown.", "info")
             elif (line := heart_rate_message(event)) is not None:  # S13's events, a stop among them
                 self.say(*line)
         if frame.loop_error and not self.message[0].startswith("CONTROL LOOP STOPPED"):
@@ -185,6 +203,19 @@ class ConsoleApp(AccessFlow, RecordsFlow, App):
 
     def say(self, text: str, style: str = "info") -> None:
         self.message = (text, style)
+        snap = self._snap()
+        self._said_t_s = snap.t_s if snap is not None else None
+
+    def _expire_message(self, now_s: float) -> None:
+        """A message belongs to its moment: it goes after its hold time (an e-stop's stays)."""
+        text, style = self.message
+        hold_s = MESSAGE_HOLD_S.get(style)
+        if not text or hold_s is None:
+            return
+        if self._said_t_s is None:
+            self._said_t_s = now_s
+        elif now_s - self._said_t_s >= hold_s:
+            self.message = ("", "info")
 
     def _send(self, op: Op, value=None) -> None:
         self.engine.submit(Command(op, value, source=SOURCE))
@@ -216,12 +247,6 @@ class ConsoleApp(AccessFlow, RecordsFlow, App):
 
     def action_reset(self) -> None:
         self._send(Op.RESET)
-
-    def action_faster(self) -> None:
-        self._send(Op.ADJUST_SPEED, 0.1)
-
-    def action_slower(self) -> None:
-        self._send(Op.ADJUST_SPEED, -0.1)
 
     def action_incline_up(self) -> None:
         self._send(Op.ADJUST_INCLINE, 0.5)

@@ -16,6 +16,8 @@ class Key:
 
 
 ESTOP_KEY = "space"
+#: the speed presets: digit N asks for N km/h (Key.action "preset" is bound once per digit)
+PRESET_KEYS = "1,2,3,4,5,6,7,8,9"
 
 #: The e-stop: an application-wide priority binding, so it works on every screen and in
 #: every dialog, whatever has the focus.
@@ -27,8 +29,16 @@ MAIN = (
     Key("p", "pause", "Pause", "Pause (ramps to a stop, program clock held) / resume"),
     Key("x", "stop", "Stop", "Controlled stop at the normal deceleration"),
     Key("r", "reset", "Reset", "Reset after an e-stop or fault; refused, naming the cause, while one persists"),
-    Key("up,plus,equals_sign", "faster", "+0.1", "Speed +0.1 km/h (never above the profile's cap)", display="↑"),
-    Key("down,minus", "slower", "-0.1", "Speed -0.1 km/h (never below the start speed)", display="↓"),
+    # ↑/↓ stay out of the footer: at 80 columns it must keep Quit and E-STOP (issue 13)
+    Key("up,plus,equals_sign", "faster", "+0.1", "Speed +0.1 km/h (never above the profile's cap)", display="↑",
+        footer=False),
+    Key("down,minus", "slower", "-0.1", "Speed -0.1 km/h (never below the start speed)", display="↓", footer=False),
+    Key("shift+up", "much_faster", "+0.5", "Speed +0.5 km/h (never above the profile's cap)", display="Shift+↑",
+        footer=False),
+    Key("shift+down", "much_slower", "-0.5", "Speed -0.5 km/h (never below the start speed)", display="Shift+↓",
+        footer=False),
+    Key(PRESET_KEYS, "preset", "Preset", "Speed 1-9 km/h at once, through the usual ramp (never above the cap)",
+        display="1…9", footer=False),
     Key("pageup,right_square_bracket", "incline_up", "Incl+", "Incline +0.5 % (up to the profile's maximum)",
         display="PgUp", footer=False),
     Key("pagedown,left_square_bracket", "incline_down", "Incl-", "Incline -0.5 %", display="PgDn", footer=False),
@@ -40,6 +50,8 @@ MAIN = (
         footer=False),
     Key("v", "sessions", "Sessions", "The last sessions", footer=False),
     Key("l", "lock", "Lock", "End the session and lock the console (the PIN unlocks it)", footer=False),
+    Key("c", "theme", "Colours", "Colours: the colour-blind-safe theme / the standard one (remembered)",
+        footer=False),
     Key("question_mark,f1", "help", "Help", "This list of keys", display="?"),
     Key("q", "quit", "Quit", "Quit: the belt is brought to a stop first"),
 )

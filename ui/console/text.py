@@ -5,7 +5,8 @@ from __future__ import annotations
 from controller.interlocks import LABELS
 from ui.session.rest import AT_REST_KMH, belt_at_rest  # noqa: F401 - the one at-rest rule, for the screens
 from ui.session.words import (REFUSED, WALKING, countdown_number, describe_event, hr_source_label,  # noqa: F401
-                              hr_source_line, mmss, refused_line, starting_line)  # the words the console shares with `run`
+                              hr_source_line, mmss, starting_line)  # the words the console shares with `run`
+from ui.session.words import refused_line as shared_refused_line
 
 KMH_PER_MPH = 1.609344
 FALL_STOP = "fall_stop"  # the fall-stop interlock's cause id (controller/interlocks/fall_stop.py)
@@ -84,9 +85,42 @@ def speed_range(range_kmh: tuple[float, float]) -> str:
     return f"{range_kmh[0]:.1f}–{range_kmh[1]:.1f}"
 
 
+#: What did not happen, for the commands ui/session/words.py has no words for (never an op name)
+CONSOLE_REFUSED = {"adjust_incline": "Incline not changed", "reset": "Not reset", "stop": "Not stopped",
+                   "estop": "E-stop not taken", "unlock": "Not unlocked"}
+
+
+def refused_line(command: str, reason: str) -> str:
+    """A refusal in the operator's words: 'Direction not changed: <the controller's reason>'."""
+    if command in CONSOLE_REFUSED:
+        return f"{CONSOLE_REFUSED[command]}: {reason}"
+    return shared_refused_line(command, reason)
+
+
 def describe(event: dict) -> tuple[str, str]:
-    """One log line and its style for any event, as `run` says it (ui/session/words.py)."""
+    """One log line and its style for any event, as `run` says it (ui/session/words.py), with
+    the console's words for states and refusals."""
+    kind = event["event"]
+    if kind == "state":
+        words = [STATE_LABELS.get(event[end], event[end]).lower() for end in ("from", "to")]
+        return " → ".join(words), "bad" if event["to"] in ("estop", "fault") else "info"
+    if kind == "refused":
+        return refused_line(event["command"], event["reason"]), "warn"
     return describe_event(event)
+
+
+def stops_line(stops: list[dict]) -> str:
+    """A session's stops for the lock screen: '2 stops; the last at 03:57: operator stop (console)'."""
+    if not stops:
+        return ""
+    last = stops[-1]
+    reason = last["reason"] if last["kind"] == "operator_stop" else f"{STOP_KINDS.get(last['kind'], last['kind'])}: " \
+        f"{last['reason']}"
+    count = f"{len(stops)} stops; the last" if len(stops) > 1 else "1 stop"
+    return f"{count} at {mmss(last['time_s'])}: {reason}"
+
+
+STOP_KINDS = {"estop": "E-STOP", "fault": "FAULT", "safety_stop": "safety stop"}
 
 
 #: the heart-rate events whose cue goes to the message line, and its style

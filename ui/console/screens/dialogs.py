@@ -253,7 +253,7 @@ class HelpDialog(Dialog):
 def key_names(key: Key) -> str:
     names = {"space": "SPACE", "question_mark": "?", "plus": "+", "minus": "-", "equals_sign": "=",
              "right_square_bracket": "]", "left_square_bracket": "[", "pageup": "PgUp", "pagedown": "PgDn",
-             "escape": "Esc", "up": "↑", "down": "↓", "f1": "F1"}
+             "escape": "Esc", "up": "↑", "down": "↓", "f1": "F1", "shift+up": "Shift+↑", "shift+down": "Shift+↓"}
     return " ".join(names.get(k, k.upper()) for k in key.keys.split(","))
 
 

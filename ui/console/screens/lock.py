@@ -14,8 +14,7 @@ from textual.widgets import Button, Input, Static
 
 from ui.console.screens.dialogs import pin_input
 from ui.console.screens.main import EstopButton
-from ui.console.sessions import stop_line
-from ui.console.text import STATE_LABELS, WORDS_UPPER, distance, mmss, travel_direction
+from ui.console.text import STATE_LABELS, WORDS_UPPER, distance, mmss, stops_line, travel_direction
 from ui.console.widgets.base import Readout
 
 
@@ -56,7 +55,7 @@ class LockScreen(Screen):
                     f" · backward {distance(backward.get('distance_m', 0))}")
         stops = summary.get("stops") or []
         if stops:
-            text.append(f"\n{len(stops)} stop{'s' if len(stops) > 1 else ''}: {stop_line(stops[-1])}")
+            text.append(f"\n{stops_line(stops)}")
         self.query_one("#lock-summary", Readout).show_content(text)
 
     def show_frame(self, frame) -> None:

@@ -10,7 +10,7 @@ from textual.events import Resize
 from textual.screen import Screen
 from textual.widgets import Button, Footer
 
-from ui.console.keys import MAIN
+from ui.console.keys import MAIN, PRESET_KEYS
 from ui.console.text import step_guide, travel_direction
 from ui.console.widgets.base import Readout
 from ui.console.widgets.chart import SpeedChart
@@ -20,6 +20,7 @@ from ui.console.widgets.heart import HeartAlert, HeartReadout
 from ui.console.widgets.panels import InterlockPanel, StepPanel
 from ui.console.widgets.readouts import DirectionBanner, Readings, SpeedReadout, StatusLine
 
+MIN_COLUMNS, MIN_ROWS = 80, 24
 WIDE_COLUMNS = 110
 TALL_ROWS = 34
 HUGE_ROWS = 50
@@ -36,9 +37,11 @@ class MainScreen(Screen):
 
     AUTO_FOCUS = None
     BINDINGS = [Binding(k.keys, "app." + k.action, k.label, show=k.footer, key_display=k.display)
-                for k in MAIN]
+                for k in MAIN if k.action != "preset"] + [
+        Binding(digit, f"app.preset({digit})", f"{digit} km/h", show=False) for digit in PRESET_KEYS.split(",")]
 
     def compose(self) -> ComposeResult:
+        yield Readout("", id="too-small")  # shown only below 80x24: fields are cut, and it says so
         yield StatusLine(id="status")
         with Horizontal(id="top"):
             yield DirectionBanner(id="banner")
@@ -56,7 +59,7 @@ class MainScreen(Screen):
             yield SpeedChart(id="chart")
             yield EventLog(id="log")
         yield Readout("", id="message")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one(EventLog).note(0.0, f"console ready on {self.app.engine.drive_name} · ? lists the keys · SPACE is E-STOP")
@@ -122,3 +125,8 @@ class MainScreen(Screen):
         self.set_class(size.width >= WIDE_COLUMNS, "-wide")
         self.set_class(size.height >= TALL_ROWS, "-tall")
         self.set_class(size.height >= HUGE_ROWS, "-huge")
+        small = size.width < MIN_COLUMNS or size.height < MIN_ROWS
+        self.set_class(small, "-small")
+        self.query_one("#too-small", Readout).show_content(
+            f"⚠ SCREEN TOO SMALL: {size.width}x{size.height}, the console needs {MIN_COLUMNS}x{MIN_ROWS}: "
+            "some readings are cut. Enlarge the terminal." if small else "")

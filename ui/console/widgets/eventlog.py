@@ -1,4 +1,4 @@
-"""The event log: one line per controller event, in controller time."""
+"""The event log: one line per controller event, on the session's clock (the one `Elapsed` shows)."""
 
 from __future__ import annotations
 
@@ -22,17 +22,23 @@ class EventLog(RichLog):
     def on_mount(self) -> None:
         self.border_title = "Events"
 
+    #: the controller time of the current (or last) session's start: times are counted from it,
+    #: as Elapsed is; before the first session, from the console's start
+    t0_s = 0.0
+
     def add(self, events) -> None:
         for event in events:
+            if event["event"] == "session_start":
+                self.t0_s = event["t"]
             if event["event"] in HIDDEN:
                 continue
             line, style = describe(event)
-            text = Text(mmss(event["t"]) + " ", style="dim")
+            text = Text(mmss(event["t"] - self.t0_s) + " ", style="dim")
             text.append(line, style=STYLES[style])
             self.write(text)
 
     def note(self, t_s: float, line: str, style: str = "info") -> None:
-        """A line from the console itself (not the controller)."""
-        text = Text(mmss(t_s) + " ", style="dim")
+        """A line from the console itself (not the controller); `t_s` in controller time."""
+        text = Text(mmss(t_s - self.t0_s) + " ", style="dim")
         text.append(line, style=STYLES[style])
         self.write(text)

@@ -16,6 +16,7 @@ from ui.console.widgets.bignum import BigNumber
 DIRECTION_MODES = ("-forward", "-reverse", "-stopped", "-estop")
 ARROWS = {"forward": "▲", "reverse": "▼"}
 WORDS = {"forward": "FORWARD", "reverse": "REVERSE"}
+SHORT_WORDS = {"forward": "FWD", "reverse": "REV"}
 EXPLAIN = {"forward": "walking forward, facing the console",
            "reverse": "WALKING BACKWARD · hold the handrails"}
 
@@ -83,9 +84,13 @@ class SpeedReadout(Vertical):
     def show(self, snap, wide: bool = False) -> None:
         number = self.query_one("#speed-kmh", BigNumber)
         number.value = f"{snap.belt_kmh:.1f}"
-        number.side = (Text("km/h", style="bold"), Text(f"{mph(snap.belt_kmh):.1f} mph"))
+        moving = travel_direction(snap)
+        # the way it runs beside the digits, in a glyph and a word: never by colour alone
+        way = f"{ARROWS[moving]} {SHORT_WORDS[moving]}" if moving in WORDS else "■ STOP"
+        number.side = (Text("km/h", style="bold"), Text(f"{mph(snap.belt_kmh):.1f} mph"), Text(way, style="bold"))
         self.query_one("#speed-target", Readout).show_content(target_line(snap, wide))
-        self.set_class(travel_direction(snap) == "reverse", "-reverse")
+        self.set_class(moving == "reverse", "-reverse")
+        self.set_class(moving == "forward", "-forward")
 
 
 class Readings(Readout):
