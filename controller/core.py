@@ -96,6 +96,13 @@ class Controller(OperatorCommands):
         """Record something the driver did at connect (e.g. reset a stale comm-loss fault)."""
         self._event("drive_notice", text=notice)
 
+    def use_heart_rate_input(self, hr_input: str) -> None:
+        """Another heart-rate source from now on ("status", "fed", "none"; between sessions): its
+        readings are judged afresh, never as a jump from the old source's (S13)."""
+        self.hr_input = hr_input
+        self.fed_heart_rate_bpm = None
+        self.heart_rate.restart(self.now_s)
+
     def feed_heart_rate(self, bpm: float | None) -> None:
         """The strap's reading for the next tick (hr_input "fed"); None: nothing valid from it."""
         self.fed_heart_rate_bpm = bpm
@@ -492,7 +499,7 @@ class Controller(OperatorCommands):
             return
         change_kmh = min(HR_MAX_CHANGE_KMH, round(abs(error_bpm) * HR_KMH_PER_BPM, 1))
         wanted_kmh = self.hr_speed_kmh + (change_kmh if error_bpm > 0 else -change_kmh)
-        new_kmh = round(min(max(wanted_kmh, low_kmh), step.max_speed_kmh), 2)
+        new_kmh = min(max(round(wanted_kmh, 2), low_kmh), step.max_speed_kmh)  # rounded, then kept in range
         if new_kmh != self.hr_speed_kmh:
             verb = "Speeding up" if new_kmh > self.hr_speed_kmh else "Slowing"
             self._hr_adjust(new_kmh, bpm, step, f"{verb} to {new_kmh:g} km/h (heart rate {bpm:.0f}, "

@@ -56,6 +56,12 @@ class HeartRate(Interlock):
     def from_setup(cls, setup: Setup) -> HeartRate:
         return cls(setup)  # always: a strap may be chosen between sessions (hr_input "none" -> "fed")
 
+    def restart(self, now_s: float) -> None:
+        """A new source: no reading yet, nothing lost yet, nothing to compare a jump with."""
+        self.bpm = self.bpm_last = self.above_since_s = None
+        self.valid_s = now_s
+        self.lost = self.warned = False
+
     def bind_events(self, emit: Callable[..., None]) -> None:
         self.emit = emit
 

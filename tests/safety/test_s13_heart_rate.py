@@ -194,3 +194,14 @@ def test_s13_the_effective_limit_is_the_lowest_and_each_may_only_tighten():
     assert Bench(prog, hr_input="fed", max_hr_bpm=130).controller.max_hr_bpm == 130
     fitness = SITE.profiles["fitness"]
     assert Bench(None, hr_input="fed").controller.max_hr_bpm == fitness.max_hr_bpm
+
+
+def test_s13_a_new_source_is_judged_afresh_not_as_a_jump_from_the_old_one():
+    bench = Bench(program(("forward", 3.0, 300)))  # the simulated person first, near rest
+    bench.run_s(2.0)
+    assert bench.controller.heart_rate_bpm is not None and bench.controller.heart_rate_bpm < 90
+    bench.controller.use_heart_rate_input("fed")  # the operator picks a strap between sessions
+    bench.strap_bpm = 131.0
+    bench.tick()
+    assert bench.controller.heart_rate_bpm == 131.0
+    assert not bench.events_of("hr_lost")

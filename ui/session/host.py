@@ -191,9 +191,7 @@ class SessionHost:
             self._closing.add(task := asyncio.ensure_future(old.close()))
             task.add_done_callback(self._closing.discard)
         self.plan = replace(self.plan, hr_url=plan.hr_url)
-        c = self.controller
-        c.hr_input = plan.hr_input
-        c.feed_heart_rate(None)
+        self.controller.use_heart_rate_input(plan.hr_input)
         self._hr_answer(plan.hr_source, True, f"heart rate from {getattr(source, 'name', plan.hr_source)}")
 
     def _hr_answer(self, url: str, ok: bool, text: str) -> None:
