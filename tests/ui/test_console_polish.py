@@ -267,3 +267,33 @@ async def test_below_80x24_the_console_says_the_screen_is_too_small(pins, size, 
         assert warning.display == small
         if small:
             assert shown(app, "#too-small").startswith("⚠ SCREEN TOO SMALL: 70x20, the console needs 80x24")
+
+
+# ---- point 2: nothing the operator needs is cut ------------------------------------------------------
+async def test_a_long_message_and_an_interlock_reason_are_whole(tmp_path, wall):
+    from console_harness import make_pins
+
+    app = make_app(make_engine(FORWARD_CLASSIC), make_pins(tmp_path / "pin.json", pin=None, wall=wall))
+    async with app.run_test(size=SIZE) as pilot:
+        await opened(app, pilot)
+        message = app.screen.query_one("#message")
+        assert app.message[0].endswith("or press L to set one now.")
+        assert message.size.height == 2 and "set one now." in shown(app, "#message")
+        app.inject("key-out")
+        await run(pilot, 0.2)
+        panel = shown(app, "#interlocks")
+        assert "✖ Safety key is out: put the key back" in panel and "Safety key        safety key" not in panel
+
+
+async def test_wrapped_event_lines_keep_their_last_column(pins):
+    engine = make_engine(FORWARD_CLASSIC)
+    app = make_app(engine, pins)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await opened(app, pilot)
+        log = app.screen.query_one("#log")
+        for n in range(40):  # enough lines for the scrollbar
+            log.note(0.0, f"line {n} " + "word " * 14 + "end")
+        await pilot.pause()
+        assert log.max_scroll_y > 0  # the scrollbar is there
+        lines = [str(line.text).rstrip() for line in log.lines]
+        assert all(len(line) <= log.scrollable_content_region.width for line in lines)  # none under the scrollbar

@@ -92,7 +92,8 @@ class ArmReverseDialog(Dialog):
             else:
                 yield Static("Reverse means walking BACKWARD. Before you arm it, check:", classes="lead")
             yield Check("H  The harness is on and clipped to the fall-stop", id="harness")
-            yield Check("I  Person instructed: backward walking, hold the rails, how to stop",
+            yield Check("I  Instructed: walk backward, hold the rails, how to stop",  # whole at 80 columns
+                        
                            id="instructed")
             yield Readout("", id="arm-fallstop")
             if self.note:

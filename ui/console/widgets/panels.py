@@ -31,8 +31,12 @@ class InterlockPanel(Readout):
                 text.append("OK", style="bold green")
             else:
                 text.append("✖ ", style="bold red")
+                why = why or "not OK"
+                if why.lower().startswith(label.strip().lower()):  # the reason names it: say it once, whole
+                    text.append(why[0].upper() + why[1:], style="bold red")
+                    continue
                 text.append(label, style="bold")
-                text.append(why or "not OK", style="bold red")
+                text.append(why, style="bold red")
         text.append("\n")
         if snap.reverse_armed:
             text.append("▼ ", style="bold dark_orange")
