@@ -33,6 +33,9 @@ def configure(sub) -> None:
     console.add_argument("--sessions", metavar="DIR", help="record into an old-style sessions folder instead "
                          "(one trace and one summary per session; `retrotread sessions import DIR` reads them)")
     console.add_argument("--config", metavar="FILE", help="site configuration (TOML) over config/default.toml")
+    console.add_argument("--mqtt", metavar="URL", help="publish telemetry to this broker (docs/telemetry.md; "
+                         "else the site's [telemetry]); a broker that is down never stops a belt")
+    console.add_argument("--treadmill-id", metavar="ID", help="this treadmill's id in the topics (default: the host name)")
     console.add_argument("--pin-file", metavar="FILE", help="operator PIN file (default ~/.config/retrotread/pin.json)")
     console.add_argument("--seed", type=_seed, default=0, help="simulator random seed (default 0)")
     console.set_defaults(handler=cmd_console)
@@ -108,6 +111,9 @@ def plan(args):
         sound_settings(session.site.console, f"{session.site_file or 'config/default.toml'}: [console]")
     except SoundError as exc:
         raise Refused(str(exc)) from None
+    from ui.session.telemetry import plan_telemetry
+
+    session.extra["telemetry"] = plan_telemetry(mqtt=args.mqtt, treadmill_id=args.treadmill_id, plan=session)
     dirs = [SHIPPED_DIR]
     for text in args.programs:
         path = Path(text)
@@ -152,7 +158,7 @@ def cmd_console(args) -> int:
         legacy = Path(args.sessions) if args.sessions and args.record else None
         engine = Engine(session.site, session.profile, session.program, driver_url=session.driver_url,
                         seed=session.seed, ui_heartbeat_timeout_s=1.0, sessions_dir=legacy,
-                        site_file=session.site_file, records=store)
+                        site_file=session.site_file, records=store, telemetry=session.extra.get("telemetry"))
         engine.set_person(person, mass_kg)
         engine.start()
     except DriveError as exc:

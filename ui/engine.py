@@ -92,7 +92,7 @@ class Engine:
                  ui_heartbeat_timeout_s: float | None = 1.0,
                  sessions_dir: str | Path | None = None, publish_hz: float = 10.0, chart_hz: float = 2.0,
                  keep_lateness: bool = False, site_file: str | None = None, records=None,
-                 hr_backend=None) -> None:
+                 hr_backend=None, telemetry=None) -> None:
         self.site = site
         self.site_file = site_file
         self.clock = clock or PreciseClock()
@@ -140,6 +140,20 @@ class Engine:
         # manual mode
         self._ui_alive = True
         self._last_beat_s = -1e9
+        #: MQTT telemetry (a sink of the host, on its own thread; ui/session/telemetry), or None.
+        #: Its outages are one line each in the event log, never a reason to stop a belt.
+        self.telemetry = None
+        if telemetry is not None:
+            from ui.session.telemetry import open_telemetry
+
+            self.telemetry = open_telemetry(telemetry, t0_s=self.host.t0_s, now_s=self.clock.now_s(),
+                                            report=self._telemetry_said)
+            self.host.add_sink(self.telemetry)
+
+    def _telemetry_said(self, text: str) -> None:
+        """The publisher's one line about the broker (its own thread): into the next frame's events."""
+        with self._lock:
+            self._events.append({"t": self.clock.now_s(), "event": "telemetry", "text": text})
 
     # ---- what the UI calls (any thread) ------------------------------------------------
     @property
@@ -325,6 +339,8 @@ class Engine:
         events, self._tick_events = self._tick_events, []
         if self.session is None and any(e["event"] == "state" and e["to"] == S.COUNTDOWN for e in events):
             events.insert(0, self._begin_session(v))
+            if self.telemetry is not None:  # the session's start and end go to the fleet as run's do
+                self.telemetry.on_event(events[0])
         session = self.session
         if session is not None:
             for event in events:
@@ -334,6 +350,8 @@ class Engine:
             reason = self._end_requests.popleft()
             if self.session is not None:
                 events.append(self._end_session(reason, now_s))
+                if self.telemetry is not None:
+                    self.telemetry.on_event(events[-1])
         self._tick += 1
         with self._lock:
             self._events.extend(events)

@@ -119,6 +119,8 @@ def describe_event(event: dict[str, Any]) -> tuple[str, str]:
         return f"STOPPED: {event['reason']}", "bad"
     if kind == "hr_source":
         return hr_source_line(event), "good" if event["ok"] else "warn"
+    if kind == "telemetry":
+        return f"telemetry: {event['text']}", "warn"
     if kind == "session_end":
         summary = event.get("summary", {})
         saved = f", saved as {summary['id']}" if summary.get("id") else ""
