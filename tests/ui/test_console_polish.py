@@ -297,3 +297,22 @@ async def test_wrapped_event_lines_keep_their_last_column(pins):
         assert log.max_scroll_y > 0  # the scrollbar is there
         lines = [str(line.text).rstrip() for line in log.lines]
         assert all(len(line) <= log.scrollable_content_region.width for line in lines)  # none under the scrollbar
+
+
+async def test_the_lock_screen_counts_stops_and_refusals_apart(pins):
+    engine = make_engine(FORWARD_CLASSIC)
+    app = make_app(engine, pins)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await opened(app, pilot)
+        await running(pilot, 20.0)
+        await pilot.press("p")  # paused: a speed key is refused, twice, and nothing stops for it
+        await run(pilot, 10.0)
+        await pilot.press("up", "up")
+        await run(pilot, 0.1)
+        await pilot.press("x")
+        await run(pilot, 10.0)
+        await pilot.press("l")
+        await run(pilot, 0.1)
+        assert isinstance(app.screen, LockScreen)
+        summary = str(app.screen.query_one("#lock-summary").render())
+        assert "1 stop at 00:" in summary and "operator stop (console) · 2 commands refused" in summary

@@ -229,6 +229,7 @@ class Session:
         self.mass_kg = mass_kg
         self.recorder = recorder
         self.id = recorder.begin(t0_s) if recorder is not None else None
+        self.refusals = 0  # commands the controller refused: counted apart from the stops
 
     def start_event(self) -> dict[str, Any]:
         event = {"t": self.t0_s, "event": "session_start", **self.info}
@@ -245,6 +246,8 @@ class Session:
 
     def on_event(self, event: dict[str, Any]) -> None:
         self.totals.on_event(event)
+        if event["event"] == "refused":
+            self.refusals += 1
         if event["event"] == "program_complete":
             self.info["program_complete"] = True
         if self.recorder is not None:
@@ -267,7 +270,7 @@ class Session:
         """Close the record; returns the `session_end` event, with the summary in it."""
         figures = self.totals.as_dict()
         summary = {**{key: value for key, value in figures.items() if key != "steps"}, **self.info,
-                   "end_reason": reason, "duration_s": round(now_s - self.t0_s, 1)}
+                   "end_reason": reason, "duration_s": round(now_s - self.t0_s, 1), "refusals": self.refusals}
         event = {"t": now_s, "event": "session_end", "reason": reason}
         if self.recorder is not None:
             summary = self.recorder.end(event, summary, figures)

@@ -53,9 +53,10 @@ class LockScreen(Screen):
         forward, backward = summary.get("forward") or {}, summary.get("backward") or {}
         text.append(f"{mmss(summary.get('duration_s'))} · forward {distance(forward.get('distance_m', 0))}"
                     f" · backward {distance(backward.get('distance_m', 0))}")
-        stops = summary.get("stops") or []
-        if stops:
-            text.append(f"\n{stops_line(stops)}")
+        stops, refusals = summary.get("stops") or [], summary.get("refusals", 0)
+        apart = f"{refusals} command{'s' if refusals > 1 else ''} refused" if refusals else ""
+        if stops or apart:
+            text.append("\n" + " · ".join(part for part in (stops_line(stops), apart) if part))
         self.query_one("#lock-summary", Readout).show_content(text)
 
     def show_frame(self, frame) -> None:
