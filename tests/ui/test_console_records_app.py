@@ -154,3 +154,25 @@ async def test_the_picker_offers_each_plans_next_session_and_a_done_plan_as_done
         start = next(iter(store.trace("last")))
     assert start["plan"]["name"] == "Tiny plan" and (start["plan"]["week"], start["plan"]["session"]) == (1, 1)
     assert start["plan"]["why"]  # why this session: the person's history
+
+
+async def test_a_plan_session_chosen_for_one_person_does_not_count_for_the_next(tmp_path, pins):
+    plans = tmp_path / "plans"
+    plans.mkdir()
+    (plans / "walk.toml").write_text(WALK)
+    (plans / "tiny.toml").write_text(PLAN)
+    engine = make_engine(FORWARD_CLASSIC, records=tmp_path / "data")
+    engine.set_person("p4")
+    app = make_app(engine, pins, plan_dirs=[plans])
+    async with app.run_test(size=SIZE) as pilot:
+        await engine.open()
+        app.poll()
+        await pilot.press("o", "home", "down", "enter")
+        await run(pilot, 0.1)
+        assert engine.plan["name"] == "Tiny plan"
+        app.ask_person()
+        await pilot.pause()
+        app.screen.query_one("#person-code", Input).value = ""
+        await typed(pilot, "p5")
+        assert engine.person == "p5" and engine.plan is None
+        assert app.message[1] == "warn" and "no longer counts for 'Tiny plan'" in app.message[0]

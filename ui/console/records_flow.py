@@ -54,7 +54,13 @@ class RecordsFlow:
         except StoreError as exc:
             self.say(str(exc), "warn")
             return
+        plan, changed = self.engine.plan, (code or None) != self.engine.person
         self.engine.set_person(code or None, mass_kg)
+        if plan is not None and changed:  # the loaded plan session was the other person's next one
+            self.engine.set_plan(None)
+            self.say(f"Next session: {code or 'nobody named'}. The loaded program no longer counts for "
+                     f"{plan['name']!r}: O offers this person's next session.", "warn")
+            return
         self.say(f"Next session: {code}." if code else "Next session: nobody named.", "info")
 
     def ask_effort(self) -> None:

@@ -1,12 +1,13 @@
 """A live chart of target vs measured belt speed, and the heart rate, drawn with braille dots
 (2 x 4 per cell).
 
-The measured line takes the colour of the belt's direction (green forward, amber reverse), the
-target is a dim line, so the two can be told apart without a legend. The heart rate is a pink
-line on its own scale (right axis), broken where there was no valid reading (a lost signal is
-a gap, never a low value), with its reference dotted: an HR-guided step's target, else the
-limit. One sample per half second (the engine's chart rate), one dot column per sample: a
-cell is one second wide. The border's title names the speed lines, its subtitle the heart's.
+The measured line takes the colour of the belt's direction (green forward, amber reverse; blue
+and orange in the colour-blind-safe theme), the target is a dim line, so the two can be told
+apart without a legend. The heart rate is a pink line on its own scale (right axis), broken
+where there was no valid reading (a lost signal is a gap, never a low value), with its
+reference dotted: an HR-guided step's target, else the limit. One sample per half second (the
+engine's chart rate), one dot column per sample: a cell is one second wide. The border's title
+names the speed lines, its subtitle the heart's.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ HR_STEP_BPM = 10
 LIMIT_NEAR_BPM = 30  # the limit's line is drawn once the heart rate comes this close to it
 STYLES = {"target": "grey62", "forward": "bold green", "reverse": "bold dark_orange", "none": "bold white",
           "heart": "bold #f06292", "reference": "#f06292"}
+#: the colour-blind-safe theme's (the App's class -colour-safe): blue forward, orange reverse
+SAFE_STYLES = {**STYLES, "forward": "bold #56b4e9", "reverse": "bold #e69f00"}
 #: where two lines share a cell, the colour of the first here
 PRIORITY = ("measured", "heart", "target", "reference")
 TITLE = "Speed km/h: target ┄ measured ━"
@@ -84,7 +87,8 @@ class SpeedChart(Widget):
         hr_lo, hr_hi = self._hr_scale(points)
         plot = _Plot(width, height)
         plot.line("target", [p[1] / top_kmh for p in points], lambda i: STYLES["target"])
-        plot.line("measured", [p[2] / top_kmh for p in points], lambda i: STYLES.get(points[i][3], STYLES["none"]))
+        styles = SAFE_STYLES if self.app.has_class("-colour-safe") else STYLES
+        plot.line("measured", [p[2] / top_kmh for p in points], lambda i: styles.get(points[i][3], styles["none"]))
         if hr_lo is not None:
             span = hr_hi - hr_lo
             plot.line("heart", [None if _hr(p) is None else (_hr(p) - hr_lo) / span for p in points],
