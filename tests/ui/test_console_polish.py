@@ -142,9 +142,11 @@ async def test_the_direction_is_a_glyph_and_a_word_beside_the_digits(pins, progr
     async with app.run_test(size=SIZE) as pilot:
         await opened(app, pilot)
         assert "■ STOP" in shown(app, "#speed-kmh")
-        await pilot.press("a", "h", "i", "enter")
-        await running(pilot, 12.0)
-        assert "▼ REV" in shown(app, "#speed-kmh")
+        await pilot.press("a", "h", "i", "enter", "s")
+        await run(pilot, 1.0)
+        assert "next ▼ REV" in shown(app, "#speed-kmh")  # the countdown: still, and which way next
+        await run(pilot, 11.0)
+        assert "▼ REV" in shown(app, "#speed-kmh") and "next" not in shown(app, "#speed-kmh")
         await pilot.press("space")
         await run(pilot, 0.2)
         assert engine.controller.state == S.ESTOP

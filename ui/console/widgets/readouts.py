@@ -86,7 +86,13 @@ class SpeedReadout(Vertical):
         number.value = f"{snap.belt_kmh:.1f}"
         moving = travel_direction(snap)
         # the way it runs beside the digits, in a glyph and a word: never by colour alone
-        way = f"{ARROWS[moving]} {SHORT_WORDS[moving]}" if moving in WORDS else "■ STOP"
+        up = snap.upcoming_direction
+        if moving in WORDS:
+            way = f"{ARROWS[moving]} {SHORT_WORDS[moving]}"
+        elif snap.state in ("countdown", "reversing", "paused") and up in WORDS:
+            way = f"next {ARROWS[up]} {SHORT_WORDS[up]}"  # standing still, and which way it goes next
+        else:
+            way = "■ STOP"
         number.side = (Text("km/h", style="bold"), Text(f"{mph(snap.belt_kmh):.1f} mph"), Text(way, style="bold"))
         self.query_one("#speed-target", Readout).show_content(target_line(snap, wide))
         self.set_class(moving == "reverse", "-reverse")
