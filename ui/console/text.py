@@ -5,8 +5,7 @@ from __future__ import annotations
 from controller.interlocks import LABELS
 from ui.session.rest import AT_REST_KMH, belt_at_rest  # noqa: F401 - the one at-rest rule, for the screens
 from ui.session.words import (REFUSED, WALKING, countdown_number, describe_event, hr_source_label,  # noqa: F401
-                              hr_source_line, mmss, starting_line)  # the words the console shares with `run`
-from ui.session.words import refused_line as shared_refused_line
+                              hr_source_line, mmss, refused_line, starting_line)  # the words shared with `run`
 
 KMH_PER_MPH = 1.609344
 FALL_STOP = "fall_stop"  # the fall-stop interlock's cause id (controller/interlocks/fall_stop.py)
@@ -84,17 +83,6 @@ def hr_versus_target(bpm: float, target_bpm: float) -> str:
 def speed_range(range_kmh: tuple[float, float]) -> str:
     return f"{range_kmh[0]:.1f}–{range_kmh[1]:.1f}"
 
-
-#: What did not happen, for the commands ui/session/words.py has no words for (never an op name)
-CONSOLE_REFUSED = {"adjust_incline": "Incline not changed", "reset": "Not reset", "stop": "Not stopped",
-                   "estop": "E-stop not taken", "unlock": "Not unlocked"}
-
-
-def refused_line(command: str, reason: str) -> str:
-    """A refusal in the operator's words: 'Direction not changed: <the controller's reason>'."""
-    if command in CONSOLE_REFUSED:
-        return f"{CONSOLE_REFUSED[command]}: {reason}"
-    return shared_refused_line(command, reason)
 
 
 def describe(event: dict) -> tuple[str, str]:

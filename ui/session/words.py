@@ -22,6 +22,11 @@ REFUSED = {
     "load_program": "Program not loaded",
     "arm_reverse": "Reverse not disarmed",
     "lock": "Not locked",
+    "adjust_incline": "Incline not changed",
+    "reset": "Not reset",
+    "stop": "Not stopped",
+    "estop": "E-stop not taken",
+    "unlock": "Not unlocked",
 }
 
 
