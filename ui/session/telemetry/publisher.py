@@ -167,7 +167,9 @@ class Publisher:
 
     def _publish_event(self, topic_name: str, payload: bytes) -> None:
         info = self.client.publish(topic_name, payload, qos=1)
-        if info.rc not in (0, 4):  # 4: MQTT_ERR_NO_CONN: kept by paho, sent again on reconnection
+        # 4 MQTT_ERR_NO_CONN and 7 MQTT_ERR_CONN_LOST (the write that found the broker gone): paho
+        # has the QoS 1 message in its out-queue already and sends it again on reconnection
+        if info.rc not in (0, 4, 7):
             self.events_unsent += 1
         else:
             with self._lock:
