@@ -26,3 +26,38 @@ if "RETROTREAD_DATA" not in os.environ:
     _data = tempfile.mkdtemp(prefix="retrotread-test-data-")
     os.environ["RETROTREAD_DATA"] = _data
     atexit.register(shutil.rmtree, _data, ignore_errors=True)
+
+
+# ---- `cli`: the retrotread command line in this process, for the import and plan tests --------
+from dataclasses import dataclass  # noqa: E402
+
+import pytest  # noqa: E402
+
+
+@dataclass
+class Ran:
+    """What one `retrotread` command did: its exit code and what it printed."""
+
+    code: int
+    out: str
+    err: str
+
+    @property
+    def err_lines(self) -> list[str]:
+        return self.err.splitlines()
+
+
+@pytest.fixture
+def cli(capsys):
+    """cli(*args) -> Ran: `retrotread ARGS` in this process (argparse's exits count as codes)."""
+    from ui.cli import main
+
+    def run(*args) -> Ran:
+        try:
+            code = main([str(arg) for arg in args])
+        except SystemExit as exc:
+            code = exc.code
+        captured = capsys.readouterr()
+        return Ran(code, captured.out, captured.err)
+
+    return run
