@@ -96,12 +96,19 @@ class Controller(OperatorCommands):
         """Record something the driver did at connect (e.g. reset a stale comm-loss fault)."""
         self._event("drive_notice", text=notice)
 
-    def use_heart_rate_input(self, hr_input: str) -> None:
-        """Another heart-rate source from now on ("status", "fed", "none"; between sessions): its
-        readings are judged afresh, never as a jump from the old source's (S13)."""
+    def heart_rate_input_refusal(self) -> str | None:
+        """Why the heart-rate source cannot change now (only between sessions, S13), or None."""
+        return None if self.state == S.IDLE else "the heart-rate source can change only between sessions"
+
+    def use_heart_rate_input(self, hr_input: str) -> str | None:
+        """Another heart-rate source from now on ("status", "fed", "none"): its readings are judged
+        afresh, never as a jump from the old source's (S13). Returns why not, outside idle."""
+        if (reason := self.heart_rate_input_refusal()) is not None:
+            return reason
         self.hr_input = hr_input
         self.fed_heart_rate_bpm = None
         self.heart_rate.restart(self.now_s)
+        return None
 
     def feed_heart_rate(self, bpm: float | None) -> None:
         """The strap's reading for the next tick (hr_input "fed"); None: nothing valid from it."""
@@ -118,13 +125,12 @@ class Controller(OperatorCommands):
     @property
     def heart_rate_bpm(self) -> float | None:
         """The valid heart rate of the last tick, or None (no sensor, or no valid reading)."""
-        hr = self.heart_rate
-        return hr.bpm if hr is not None else None
+        return self.heart_rate.bpm
 
     @property
     def hr_guided(self) -> bool:
         step = self.step
-        return step is not None and step.target_hr_bpm is not None and self.program is not None
+        return step is not None and step.target_hr_bpm is not None
 
     def drain_events(self) -> list[dict[str, Any]]:
         events, self.events = self.events, []
@@ -483,7 +489,7 @@ class Controller(OperatorCommands):
         within the step's own range; at once to its minimum while the signal is lost (S13)."""
         hr = self.heart_rate
         low_kmh = step.speed_kmh
-        if hr is None or hr.lost:
+        if hr.lost:
             self.hr_next_adjust_s = self.step_elapsed_s + step.hr_adjust_s
             if self.hr_speed_kmh != low_kmh:
                 self._hr_adjust(low_kmh, None, step, f"Heart-rate signal lost: easing to {low_kmh:g} km/h")

@@ -205,3 +205,14 @@ def test_s13_a_new_source_is_judged_afresh_not_as_a_jump_from_the_old_one():
     bench.tick()
     assert bench.controller.heart_rate_bpm == 131.0
     assert not bench.events_of("hr_lost")
+
+
+def test_s13_the_source_cannot_change_during_a_session():
+    bench = forward_bench()  # running, on a strap
+    reason = bench.controller.use_heart_rate_input("none")
+    assert reason is not None and "between sessions" in reason
+    assert bench.controller.hr_input == "fed"  # the running session keeps what it began with
+    bench.strap_bpm = LIMIT_BPM - 10
+    bench.run_s(2.0)
+    bench.strap_bpm = LIMIT_BPM
+    assert bench.run_until(lambda b: b.state == S.STOPPING, HR.limit_hold_s + 0.2)  # still judged

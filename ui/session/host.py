@@ -157,8 +157,8 @@ class SessionHost:
         is then opened in a task of its own, so the loop keeps ticking while it is scanned for
         and connected, and swapped in by `before_tick` once it is (still idle)."""
         c = self.controller
-        if c.state != IDLE:
-            self._hr_answer(url, False, "the heart-rate source can change only between sessions")
+        if (why := c.heart_rate_input_refusal()) is not None:  # the controller's rule (S13)
+            self._hr_answer(url, False, why)
             return
         plan = replace(self.plan, hr_url=url, program=c.program)
         try:
@@ -186,13 +186,22 @@ class SessionHost:
         self._hr_opened = (plan, source)
 
     def _swap_heart_rate(self, plan: SessionPlan, source) -> None:
-        old, self.hr_source = self.hr_source, source
-        if old is not None:
-            self._closing.add(task := asyncio.ensure_future(old.close()))
-            task.add_done_callback(self._closing.discard)
+        """The controller takes the new source (only between sessions), then the host does."""
+        if (why := self.controller.use_heart_rate_input(plan.hr_input)) is not None:
+            # a session started while the strap was connecting: it keeps the source it began with
+            self._close_later(source)
+            self._hr_answer(plan.hr_source, False, f"{why}: choose it again when this session is over")
+            return
+        self._close_later(self.hr_source)
+        self.hr_source = source
         self.plan = replace(self.plan, hr_url=plan.hr_url)
-        self.controller.use_heart_rate_input(plan.hr_input)
         self._hr_answer(plan.hr_source, True, f"heart rate from {getattr(source, 'name', plan.hr_source)}")
+
+    def _close_later(self, source) -> None:
+        """Close a heart-rate source in a task of its own (never in a tick)."""
+        if source is not None:
+            self._closing.add(task := asyncio.ensure_future(source.close()))
+            task.add_done_callback(self._closing.discard)
 
     def _hr_answer(self, url: str, ok: bool, text: str) -> None:
         self._pending_events.append({"t": self.controller.now_s, "event": "hr_source", "url": url, "ok": ok,
@@ -201,13 +210,7 @@ class SessionHost:
     def _take_opened_strap(self) -> None:
         plan, source = self._hr_opened
         self._hr_opened = None
-        if self.controller.state == IDLE:
-            self._swap_heart_rate(plan, source)
-        else:  # a session started while the strap was connecting: it keeps the source it began with
-            self._closing.add(task := asyncio.ensure_future(source.close()))
-            task.add_done_callback(self._closing.discard)
-            self._hr_answer(plan.hr_source, False, "a session started while the strap was connecting: "
-                                                   "choose it again between sessions")
+        self._swap_heart_rate(plan, source)
 
     def note(self, event: dict[str, Any]) -> None:
         """An event of the host's front end, to go to the sinks ahead of the next tick's."""
