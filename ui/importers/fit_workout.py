@@ -15,6 +15,7 @@ over; a step without a speed is left out.
 
 from __future__ import annotations
 
+from drivers.units import KMH_PER_MPS
 from ui.importers.model import Block, Imported, ImportRefused, Step, clean_cue, round_kmh
 
 FORMAT = "FIT workout (a Garmin FIT workout file)"
@@ -33,7 +34,6 @@ TARGET = {"speed": 0, "heart_rate": 1, "open": 2}
 TARGET_WORDS = {2: "no target (open)", 3: "a cadence target", 4: "a power target", 5: "a grade target",
                 6: "a resistance target", 11: "a swim stroke"}
 HR_OFFSET = 100  # custom heart-rate targets above 100 are bpm + 100; up to 100, % of the maximum
-MPS_TO_KMH = 3.6
 SPORTS_ON_FOOT = {0, 1, 11}  # generic, running, walking
 
 
@@ -112,7 +112,7 @@ class _Reader:
             self.lost.append(f"{where}: a speed target without values; left out")
             return None
         self.ranges |= len(known) == 2 and low != high
-        return {"speed_kmh": round_kmh(sum(known) / len(known) * MPS_TO_KMH)}
+        return {"speed_kmh": round_kmh(sum(known) / len(known) * KMH_PER_MPS)}
 
     def heart_rate(self, message, where: str) -> dict | None:
         low, high = message.custom_target_heart_rate_low, message.custom_target_heart_rate_high
@@ -125,8 +125,8 @@ class _Reader:
                 "a heart-rate target as % of the maximum" if low and low <= HR_OFFSET else "a heart-rate target"
             self.lost.append(f"{where}: {why} without a speed range; left out (no speed)")
             return None
-        return {"target_hr_bpm": round(sum(bpm) / 2), "min_speed_kmh": round_kmh(min(speeds) * MPS_TO_KMH),
-                "max_speed_kmh": round_kmh(max(speeds) * MPS_TO_KMH)}
+        return {"target_hr_bpm": round(sum(bpm) / 2), "min_speed_kmh": round_kmh(min(speeds) * KMH_PER_MPS),
+                "max_speed_kmh": round_kmh(max(speeds) * KMH_PER_MPS)}
 
     def length(self, message, where: str, step: Step) -> float:
         kind = _value(message.duration_type)
@@ -135,7 +135,7 @@ class _Reader:
         if kind == DURATION["distance"] and message.duration_distance:
             kmh = step.speed_kmh or step.min_speed_kmh
             self.lost.append(f"{where}: {message.duration_distance:g} m: run for the time it takes at {kmh:g} km/h")
-            return float(round(message.duration_distance / (kmh / MPS_TO_KMH)))
+            return float(round(message.duration_distance / (kmh / KMH_PER_MPS)))
         self.lost.append(f"{where}: {DURATION_WORDS.get(kind, f'duration type {kind}')}; left out (no fixed length)")
         return 0.0
 

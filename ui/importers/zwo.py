@@ -19,6 +19,7 @@ import re
 import xml.etree.ElementTree as ET
 from dataclasses import replace
 
+from drivers.units import KMH_PER_MPS
 from ui.importers.model import Block, Imported, ImportRefused, Step, number, round_kmh, with_text_events
 
 FORMAT = "ZWO (a Zwift run workout)"
@@ -78,7 +79,7 @@ class _Reader:
             raise ImportRefused(f"{self.source}: {where}: {attr} is missing or not a positive number")
         if not self.by_distance:
             return float(value)
-        mean_mps = (from_kmh + to_kmh) / 2 / 3.6  # a linear progression covers its mean speed
+        mean_mps = (from_kmh + to_kmh) / 2 / KMH_PER_MPS  # a linear progression covers its mean speed
         return float(round(value / mean_mps))
 
     def events(self, element: ET.Element, where: str, kmh: float) -> list[tuple[float, str]]:
@@ -92,7 +93,7 @@ class _Reader:
             self.shown_only |= bool(SHOWN_ONLY & attrs.keys())
             time_s = number(attrs.get("timeoffset"))
             if time_s is None and number(attrs.get("distoffset")) is not None:
-                time_s = number(attrs["distoffset"]) / (kmh / 3.6)
+                time_s = number(attrs["distoffset"]) / (kmh / KMH_PER_MPS)
             if time_s is None or "message" not in attrs:
                 self.lost.append(f"{where}: a text event without a time offset or message")
                 continue

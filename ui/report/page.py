@@ -8,6 +8,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+from drivers.units import KMH_PER_MPS
 from ui.export.files import replacing
 
 CSS_PATH = Path(__file__).with_name("report.css")
@@ -42,7 +43,7 @@ def progress_row(number: int, summary: dict[str, Any]) -> dict[str, Any]:
     return {
         "number": number, "label": f"#{number}\n{_started(summary):%d %b}",
         "backward_min": backward_s / 60, "backward_m": backward_m, "forward_m": forward.get("distance_m") or 0.0,
-        "backward_kmh": backward_m / backward_s * 3.6 if backward_s > 0 else None,
+        "backward_kmh": backward_m / backward_s * KMH_PER_MPS if backward_s > 0 else None,
         "hr_avg_bpm": heart.get("avg_bpm"), "hr_max_bpm": heart.get("max_bpm"),
         "rpe": summary.get("rpe"), "pain": summary.get("pain"),
     }
@@ -161,7 +162,7 @@ def _time(text: str | None) -> str:
 
 def _direction(part: dict[str, Any]) -> str:
     time_s, distance_m = part.get("time_s") or 0.0, part.get("distance_m") or 0.0
-    speed = f", mean {_kmh(distance_m / time_s * 3.6)}" if time_s > 0 else ""
+    speed = f", mean {_kmh(distance_m / time_s * KMH_PER_MPS)}" if time_s > 0 else ""
     return f"{_mmss(time_s)}, {distance_m:.0f} m{speed}"
 
 
