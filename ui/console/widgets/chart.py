@@ -18,9 +18,8 @@ from collections import deque
 from rich.text import Text
 from textual.widget import Widget
 
-BRAILLE_BASE = 0x2800
-#: bit of the dot at (column 0..1, row 0..3) of a braille cell
-DOT_BITS = ((0x01, 0x02, 0x04, 0x40), (0x08, 0x10, 0x20, 0x80))
+from ui.braille import Canvas
+
 MAX_SAMPLES = 1200
 AXIS_WIDTH = 5  # left: km/h
 HR_AXIS_WIDTH = 4  # right: bpm
@@ -126,42 +125,11 @@ def _right(row: int, height: int, lo: int | None, hi: int | None) -> str:
     return f" {hi if row == 0 else lo:<3}"
 
 
-class _Plot:
-    """Braille cells with one colour each; lines are given as levels 0..1 (None: a gap)."""
+class _Plot(Canvas):
+    """The canvas, its lines named by series: a shared cell takes the colour of the first in PRIORITY."""
 
-    def __init__(self, width: int, height: int) -> None:
-        self.width, self.height = width, height
-        self.cells = [[0] * width for _ in range(height)]
-        self.colour = [[""] * width for _ in range(height)]
-        self.rank = [[len(PRIORITY)] * width for _ in range(height)]
+    def line(self, series: str, levels, style_of) -> None:  # type: ignore[override]
+        super().line(levels, style_of, PRIORITY.index(series))
 
-    def line(self, series: str, levels: list[float | None], style_of) -> None:
-        rows_px = 4 * self.height
-        rank = PRIORITY.index(series)
-        previous = None
-        for i, level in enumerate(levels[: 2 * self.width]):
-            if level is None:
-                previous = None
-                continue
-            y = min(rows_px - 1, max(0, round((1 - level) * (rows_px - 1))))
-            lo, hi = (y, y) if previous is None else (min(y, previous), max(y, previous))
-            previous = y
-            col, sub = divmod(i, 2)
-            for yy in range(lo, hi + 1):
-                row, dot = divmod(yy, 4)
-                self.cells[row][col] |= DOT_BITS[sub][dot]
-                if rank < self.rank[row][col]:
-                    self.rank[row][col] = rank
-                    self.colour[row][col] = style_of(i)
-
-    def text(self, left, right) -> Text:
-        text = Text(no_wrap=True)
-        for row in range(self.height):
-            text.append(left(row), style="dim")
-            for col in range(self.width):
-                bits = self.cells[row][col]
-                text.append(chr(BRAILLE_BASE + bits) if bits else " ", style=self.colour[row][col] or None)
-            text.append(right(row), style=STYLES["heart"] if right(row).strip() else None)
-            if row != self.height - 1:
-                text.append("\n")
-        return text
+    def text(self, left, right) -> Text:  # type: ignore[override]
+        return super().text(left, right, STYLES["heart"])
