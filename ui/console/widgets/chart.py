@@ -32,6 +32,7 @@ STYLES = {"target": "grey62", "forward": "bold green", "reverse": "bold dark_ora
 SAFE_STYLES = {**STYLES, "forward": "bold #56b4e9", "reverse": "bold #e69f00"}
 #: where two lines share a cell, the colour of the first here
 PRIORITY = ("measured", "heart", "target", "reference")
+RANK = {series: rank for rank, series in enumerate(PRIORITY)}
 TITLE = "Speed km/h: target ┄ measured ━"
 
 
@@ -84,20 +85,22 @@ class SpeedChart(Widget):
         points = list(self.samples)[-2 * width:]
         top_kmh = math.ceil(max([2.0] + [max(p[1], p[2]) for p in points]))
         hr_lo, hr_hi = self._hr_scale(points)
-        plot = _Plot(width, height)
-        plot.line("target", [p[1] / top_kmh for p in points], lambda i: STYLES["target"])
+        plot = Canvas(width, height)
+        plot.line([p[1] / top_kmh for p in points], lambda i: STYLES["target"], RANK["target"])
         styles = SAFE_STYLES if self.app.has_class("-colour-safe") else STYLES
-        plot.line("measured", [p[2] / top_kmh for p in points], lambda i: styles.get(points[i][3], styles["none"]))
+        plot.line([p[2] / top_kmh for p in points], lambda i: styles.get(points[i][3], styles["none"]),
+                  RANK["measured"])
         if hr_lo is not None:
             span = hr_hi - hr_lo
-            plot.line("heart", [None if _hr(p) is None else (_hr(p) - hr_lo) / span for p in points],
-                      lambda i: STYLES["heart"])
+            plot.line([None if _hr(p) is None else (_hr(p) - hr_lo) / span for p in points],
+                      lambda i: STYLES["heart"], RANK["heart"])
             ref = self._drawn_reference([bpm for p in points if (bpm := _hr(p)) is not None])
             if ref is not None:
                 level = (ref - hr_lo) / span
-                plot.line("reference", [level if i % 4 < 2 else None for i in range(2 * width)],
-                          lambda i: STYLES["reference"])
-        return plot.text(lambda row: _left(row, height, top_kmh), lambda row: _right(row, height, hr_lo, hr_hi))
+                plot.line([level if i % 4 < 2 else None for i in range(2 * width)],
+                          lambda i: STYLES["reference"], RANK["reference"])
+        return plot.text(lambda row: _left(row, height, top_kmh), lambda row: _right(row, height, hr_lo, hr_hi),
+                         STYLES["heart"])
 
     def _hr_scale(self, points) -> tuple[int | None, int | None]:
         """The heart's scale in whole tens around what is shown, its reference included."""
@@ -124,12 +127,3 @@ def _right(row: int, height: int, lo: int | None, hi: int | None) -> str:
         return " " * HR_AXIS_WIDTH
     return f" {hi if row == 0 else lo:<3}"
 
-
-class _Plot(Canvas):
-    """The canvas, its lines named by series: a shared cell takes the colour of the first in PRIORITY."""
-
-    def line(self, series: str, levels, style_of) -> None:  # type: ignore[override]
-        super().line(levels, style_of, PRIORITY.index(series))
-
-    def text(self, left, right) -> Text:  # type: ignore[override]
-        return super().text(left, right, STYLES["heart"])
